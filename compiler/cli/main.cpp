@@ -1,0 +1,190 @@
+// The shufflec command line: compile, run, info, compare. User errors print one line and exit 1.
+#include <filesystem>
+#include <iostream>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "compiler/frontend/json_frontend.h"
+#include "compiler/info.h"
+#include "compiler/output_files.h"
+#include "compiler/tensor_io.h"
+#include "compiler/version.h"
+#include "ir/interpreter.h"
+#include "ir/memory_plan.h"
+#include "targets/c/c_backend.h"
+
+namespace shufflec {
+namespace {
+
+constexpr const char *kUsage = R"(usage: shufflec <command> [options]
+
+commands:
+  compile MODEL -o DIR [--prefix NAME] [--target c] [--emit-test] [--test-input FILE]
+      Compile MODEL (a .json graph, docs/format.md) to DIR/NAME.c and DIR/NAME.h. NAME defaults to the model's
+      name made into a C identifier. --emit-test also writes DIR/NAME_test.c, a self-checking main() holding an
+      input (seeded random, or --test-input FILE) and the reference interpreter's output for it.
+  run MODEL --input FILE --output FILE
+      Run MODEL on the reference interpreter. Files are float32 .npy or raw little-endian .bin.
+  info MODEL
+      Print each layer's op, output shape, mult-adds and parameters, and the totals.
+  compare OUT REF [--tolerance T]
+      Compare two float32 files: passes when max|OUT-REF| / max|REF| <= T (default 1e-5).
+
+options:
+  -h, --help      show this help
+  --version       show the version
+)";
+
+struct Args {
+  std::string command;
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;
+  std::set<std::string> flags;
+};
+
+Args parse_args(int argc, char **argv) {
+  static const std::set<std::string> with_value = {"-o", "--prefix", "--target", "--input", "--output",
+                                                   "--tolerance", "--test-input"};
+  static const std::set<std::string> flags = {"--emit-test"};
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string value;
+    bool has_inline_value = false;
+    if (arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos) {
+      value = arg.substr(arg.find('=') + 1);
+      arg = arg.substr(0, arg.find('='));
+      has_inline_value = true;
+    }
+    if (with_value.count(arg)) {
+      if (!has_inline_value) {
+        if (i + 1 >= argc) throw UserError("", "", "option " + arg + " needs a value");
+        value = argv[++i];
+      }
+      a.options[arg] = value;
+    } else if (flags.count(arg)) {
+      a.flags.insert(arg);
+    } else if (!arg.empty() && arg[0] == '-' && arg != "-") {
+      throw UserError("", "", "unknown option '" + arg + "' (see shufflec --help)");
+    } else if (a.command.empty()) {
+      a.command = arg;
+    } else {
+      a.positional.push_back(arg);
+    }
+  }
+  return a;
+}
+
+const std::string &one_model(const Args &a) {
+  if (a.positional.size() != 1)
+    throw UserError("", "", fmt::format("'{}' takes exactly one MODEL file (see shufflec --help)", a.command));
+  return a.positional[0];
+}
+
+std::string need(const Args &a, const std::string &opt) {
+  auto it = a.options.find(opt);
+  if (it == a.options.end()) throw UserError("", "", fmt::format("'{}' needs {} (see shufflec --help)", a.command, opt));
+  return it->second;
+}
+
+int cmd_compile(const Args &a) {
+  const std::string model = one_model(a);
+  const std::string dir = need(a, "-o");
+  if (a.options.count("--target") && a.options.at("--target") != "c")
+    throw UserError("", "", fmt::format("unknown target '{}' (available: c)", a.options.at("--target")));
+  Graph g = load_json_graph(model);
+  const std::string prefix = a.options.count("--prefix") ? a.options.at("--prefix") : c_identifier(g.name);
+  if (prefix != c_identifier(prefix)) throw UserError("", "", fmt::format("--prefix '{}' is not a C identifier", prefix));
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!std::filesystem::is_directory(dir)) throw UserError(dir, "", "cannot create the output directory");
+  const CEmitOptions opts{prefix, std::filesystem::path(model).filename().string()};
+  const MemoryPlan plan = plan_memory(g);
+  CModule m = emit_c_module(g, plan, opts);
+  OutputFiles files;
+  const std::filesystem::path base = std::filesystem::path(dir) / prefix;
+  files.add(base.string() + ".c", std::move(m.source));
+  files.add(base.string() + ".h", std::move(m.header));
+  if (a.flags.count("--emit-test")) {
+    const Tensor input = a.options.count("--test-input") ? read_tensor(a.options.at("--test-input"), g.shape(g.input))
+                                                         : random_tensor(g.shape(g.input), 1);
+    files.add(base.string() + "_test.c", emit_c_test(g, opts, input, interpret(g, input)));
+  }
+  files.commit();
+  return 0;
+}
+
+int cmd_run(const Args &a) {
+  Graph g = load_json_graph(one_model(a));
+  const Tensor input = read_tensor(need(a, "--input"), g.shape(g.input));
+  for (size_t i = 0; i < input.data.size(); ++i)
+    if (!std::isfinite(input.data[i]))
+      throw UserError(need(a, "--input"), "", fmt::format("value {} is not finite", i));
+  write_tensor(need(a, "--output"), interpret(g, input));
+  return 0;
+}
+
+int cmd_info(const Args &a) {
+  Graph g = load_json_graph(one_model(a));
+  std::cout << info_table(g);
+  return 0;
+}
+
+int cmd_compare(const Args &a) {
+  if (a.positional.size() != 2) throw UserError("", "", "'compare' takes two files: OUT REF");
+  const double tol = a.options.count("--tolerance") ? std::stod(a.options.at("--tolerance")) : 1e-5;
+  auto size_of = [](const std::string &p) -> int64_t {
+    std::error_code ec;
+    auto s = std::filesystem::file_size(p, ec);
+    if (ec) throw UserError(p, "", "cannot open: " + ec.message());
+    return static_cast<int64_t>(s);
+  };
+  const int64_t n = size_of(a.positional[1]) / 4;
+  if (n < 1 || n > kMaxElements) throw UserError(a.positional[1], "", "not a float32 file");
+  const Shape s{{n}};
+  const Tensor out = read_tensor(a.positional[0], s), ref = read_tensor(a.positional[1], s);
+  double max_err = 0, max_ref = 0;
+  bool nan = false;
+  for (int64_t i = 0; i < n; ++i) {
+    const double e = std::fabs(double(out.data[i]) - ref.data[i]);
+    nan |= std::isnan(e);
+    max_err = std::max(max_err, e);
+    max_ref = std::max(max_ref, std::fabs(double(ref.data[i])));
+  }
+  const double rel = nan ? INFINITY : max_err / (max_ref > 0 ? max_ref : 1.0);
+  const bool ok = rel <= tol;
+  std::cout << fmt::format("max |err| = {:.3g}, max |ref| = {:.3g}, relative {:.3g} (tolerance {:.3g}): {}\n", max_err,
+                           max_ref, rel, tol, ok ? "PASS" : "FAIL");
+  return ok ? 0 : 1;
+}
+
+int dispatch(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") return std::cout << kUsage, 0;
+    if (arg == "--version") return std::cout << "shufflec " << kVersion << "\n", 0;
+  }
+  const Args a = parse_args(argc, argv);
+  if (a.command == "compile") return cmd_compile(a);
+  if (a.command == "run") return cmd_run(a);
+  if (a.command == "info") return cmd_info(a);
+  if (a.command == "compare") return cmd_compare(a);
+  if (a.command.empty()) throw UserError("", "", "no command given (see shufflec --help)");
+  throw UserError("", "", fmt::format("unknown command '{}' (see shufflec --help)", a.command));
+}
+
+}  // namespace
+}  // namespace shufflec
+
+int main(int argc, char **argv) {
+  try {
+    return shufflec::dispatch(argc, argv);
+  } catch (const shufflec::UserError &e) {
+    std::cerr << "shufflec: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc &) {
+    std::cerr << "shufflec: error: out of memory\n";
+    return 1;
+  }
+}

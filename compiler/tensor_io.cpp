@@ -1,0 +1,109 @@
+#include "compiler/tensor_io.h"
+
+#include <cstring>
+#include <fstream>
+#include <regex>
+
+#include "compiler/output_files.h"
+
+namespace shufflec {
+namespace {
+
+float load_le_float(const unsigned char *b) {
+  const uint32_t bits = uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+void store_le_float(std::string &out, float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  for (int i = 0; i < 4; ++i) out += static_cast<char>((bits >> (8 * i)) & 0xff);
+}
+
+bool ends_with(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+Tensor read_tensor(const std::string &path, const Shape &expected) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError(path, "", std::string("cannot open: ") + std::strerror(errno));
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t data_begin = 0;
+  if (bytes.size() >= 10 && bytes.compare(0, 6, "\x93NUMPY") == 0) {
+    const int major = static_cast<unsigned char>(bytes[6]);
+    const size_t len_bytes = major == 1 ? 2 : 4;
+    if (bytes.size() < 8 + len_bytes) throw UserError(path, "", "truncated .npy header");
+    size_t header_len = 0;
+    for (size_t i = 0; i < len_bytes; ++i) header_len |= size_t(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    data_begin = 8 + len_bytes + header_len;
+    if (bytes.size() < data_begin) throw UserError(path, "", "truncated .npy header");
+    const std::string header = bytes.substr(8 + len_bytes, header_len);
+    if (header.find("'descr': '<f4'") == std::string::npos)
+      throw UserError(path, "", "only little-endian float32 .npy files are supported (descr '<f4')");
+    if (header.find("'fortran_order': False") == std::string::npos)
+      throw UserError(path, "", "only C-order .npy files are supported");
+    std::smatch m;
+    if (!std::regex_search(header, m, std::regex("'shape': \\(([0-9, ]*)\\)")))
+      throw UserError(path, "", "cannot read the shape in the .npy header");
+    int64_t count = 1;
+    const std::string dims = m[1];
+    const std::regex number("[0-9]+");
+    for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
+      const int64_t d = std::stoll(it->str().substr(0, 12));
+      if (d > kMaxElements || count > kMaxElements / std::max<int64_t>(d, 1))
+        throw UserError(path, "", "absurd .npy shape");
+      count *= d;
+    }
+    if (count != expected.elements())
+      throw UserError(path, "", fmt::format(".npy shape ({}) holds {} values, the model input {} needs {}", dims, count,
+                                            expected.str(), expected.elements()));
+  }
+  const size_t need = static_cast<size_t>(expected.elements()) * 4;
+  if (bytes.size() - data_begin != need)
+    throw UserError(path, "", fmt::format("holds {} bytes of data, expected {} ({} float32 values for shape {})",
+                                          bytes.size() - data_begin, need, expected.elements(), expected.str()));
+  Tensor t{expected, std::vector<float>(static_cast<size_t>(expected.elements()))};
+  for (size_t i = 0; i < t.data.size(); ++i)
+    t.data[i] = load_le_float(reinterpret_cast<const unsigned char *>(bytes.data() + data_begin + 4 * i));
+  return t;
+}
+
+void write_tensor(const std::string &path, const Tensor &t) {
+  std::string out;
+  if (ends_with(path, ".npy")) {
+    std::string shape;
+    for (int64_t d : t.shape.dims) shape += std::to_string(d) + ", ";
+    if (t.shape.rank() > 1) shape.resize(shape.size() - 1);  // "(1, 1000)" but "(1000,)"
+    std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}), }}", shape);
+    header.append(64 - (10 + header.size() + 1) % 64, ' ');
+    header += '\n';
+    out = "\x93NUMPY\x01";
+    out += '\0';
+    out += static_cast<char>(header.size() & 0xff);
+    out += static_cast<char>(header.size() >> 8);
+    out += header;
+  }
+  for (float f : t.data) store_le_float(out, f);
+  OutputFiles files;
+  files.add(path, std::move(out));
+  files.commit();
+}
+
+Tensor random_tensor(const Shape &shape, uint64_t seed) {
+  Tensor t{shape, std::vector<float>(static_cast<size_t>(shape.elements()))};
+  uint64_t state = seed;
+  for (float &v : t.data) {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    v = static_cast<float>(static_cast<double>(z >> 11) * 0x1.0p-53 * 2.0 - 1.0);
+  }
+  return t;
+}
+
+}  // namespace shufflec

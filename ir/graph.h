@@ -1,0 +1,114 @@
+// The IR: a graph of values (graph input, constants, intermediates) and nodes (one op each, one output value).
+// Plain structs; invariants are checked by shape inference (ir/shape_inference.cpp) and verify() (ir/verify.cpp).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ir/diagnostics.h"
+
+namespace shufflec {
+
+enum class OpKind {
+#define SHUFFLEC_OP(id, json_name) id,
+#include "ir/ops.def"
+};
+
+inline constexpr int kOpCount = 0
+#define SHUFFLEC_OP(id, json_name) +1
+#include "ir/ops.def"
+    ;
+
+std::string_view op_name(OpKind kind);
+std::optional<OpKind> op_from_name(std::string_view name);
+
+// Dimensions are int64 so that shape arithmetic on absurd inputs cannot overflow before it is checked.
+struct Shape {
+  std::vector<int64_t> dims;
+
+  size_t rank() const { return dims.size(); }
+  int64_t operator[](size_t i) const { return dims[i]; }
+  int64_t elements() const;
+  bool operator==(const Shape &) const = default;
+  std::string str() const;  // "[1, 3, 224, 224]"
+};
+
+// Largest tensor we accept: the generated C indexes with int arithmetic.
+inline constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;
+
+enum class Activation { None, Relu, Relu6 };
+std::string_view activation_name(Activation a);
+
+// One attribute record shared by all ops; each op reads the fields its table entry lists (ir/op.h) and the
+// frontend rejects the others. Window fields are {height, width}; pads are {top, left, bottom, right}.
+struct Attrs {
+  std::array<int64_t, 2> kernel{0, 0};
+  std::array<int64_t, 2> stride{1, 1};  // the JSON default for pools is the kernel size
+  std::array<int64_t, 2> dilation{1, 1};
+  std::array<int64_t, 4> pads{0, 0, 0, 0};
+  int64_t groups = 1;
+  int64_t axis = 1;
+  double epsilon = 1e-5;
+  Activation activation = Activation::None;
+  bool ceil_mode = false;
+  bool count_include_pad = true;
+};
+
+using ValueId = int32_t;
+using NodeId = int32_t;
+inline constexpr ValueId kNoValue = -1;
+
+enum class ValueKind { Input, Constant, Intermediate };
+
+struct Value {
+  std::string name;
+  ValueKind kind = ValueKind::Intermediate;
+  Shape shape;
+  std::vector<float> data;  // constants only
+};
+
+struct Node {
+  std::string name;
+  OpKind op = OpKind::Relu;
+  std::vector<ValueId> inputs;
+  ValueId output = kNoValue;
+  Attrs attrs;
+};
+
+struct Graph {
+  std::string name;
+  std::string source;  // the model file, named in every error message
+  std::vector<Value> values;
+  std::vector<Node> nodes;  // in execution order once the frontend has sorted them
+  ValueId input = kNoValue;
+  ValueId output = kNoValue;
+
+  const Value &value(ValueId id) const { return values.at(static_cast<size_t>(id)); }
+  Value &value(ValueId id) { return values.at(static_cast<size_t>(id)); }
+  const Shape &shape(ValueId id) const { return value(id).shape; }
+  bool is_constant(ValueId id) const { return value(id).kind == ValueKind::Constant; }
+
+  ValueId add_value(Value v);
+  std::optional<ValueId> find_value(std::string_view name) const;
+  // Index of the node producing `id`, if any.
+  std::optional<NodeId> producer(ValueId id) const;
+  std::vector<NodeId> consumers(ValueId id) const;
+
+  // A user error located at a node of this graph.
+  UserError error(const Node &node, const std::string &message) const { return {source, node.name, message}; }
+  UserError error(const std::string &message) const { return {source, "", message}; }
+};
+
+// Orders nodes so each runs after its producers (stable: keeps file order where possible). Throws on a cycle.
+void topo_sort(Graph &g);
+
+// Removes nodes whose output nothing reads (other than the graph output) and values no node uses.
+bool remove_dead_code(Graph &g);
+
+// Human-readable dump of the graph, one node per line (used by --dump-after and tests).
+std::string print_graph(const Graph &g);
+
+}  // namespace shufflec

@@ -1,0 +1,35 @@
+// Where every value lives at run time: the caller's input/output buffers, the weights blob, or an offset in the one
+// activation arena. Offsets come from liveness: two values share arena bytes only if their lifetimes don't overlap.
+#pragma once
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace shufflec {
+
+enum class StorageKind { GraphInput, GraphOutput, Arena, Constant };
+
+struct Storage {
+  StorageKind kind = StorageKind::Arena;
+  int64_t offset = 0;  // in floats, for Arena
+  int64_t size = 0;    // in floats
+  int first_use = -1;  // node index defining it (-1: before the first node)
+  int last_use = -1;   // last node index reading it
+  ValueId alias_of = kNoValue;  // shares the storage of this value (flatten)
+};
+
+struct MemoryPlan {
+  std::vector<Storage> values;  // indexed by ValueId
+  int64_t arena_floats = 0;
+  int64_t lower_bound_floats = 0;  // max over the schedule of floats simultaneously live in the arena
+  int peak_node = -1;              // node index where that maximum is reached
+
+  int64_t arena_bytes() const { return arena_floats * 4; }
+};
+
+// Arena offsets are multiples of this many floats (64 bytes: a cache line, any SIMD width we target).
+inline constexpr int64_t kArenaAlignFloats = 16;
+
+MemoryPlan plan_memory(const Graph &g);
+
+}  // namespace shufflec

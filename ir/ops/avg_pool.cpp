@@ -1,0 +1,71 @@
+// avg_pool: mean over each window. count_include_pad (default true, as PyTorch) counts the window positions inside
+// the padded input; false counts only those inside the real input.
+#include "ir/ops/pool.h"
+
+namespace shufflec::ops {
+namespace {
+
+// Window rows (or columns) [lo, hi) clipped to the padded input and to the real input, for output index o.
+struct Span {
+  int64_t padded, lo, hi;
+};
+Span window_span(int64_t o, int64_t k, int64_t s, int64_t p0, int64_t p1, int64_t in) {
+  const int64_t start = o * s - p0;
+  const int64_t end = std::min(start + k, in + p1);
+  return {end - start, std::max<int64_t>(start, 0), std::min(end, in)};
+}
+
+void reference(const Graph &g, const Node &n, const std::vector<const Tensor *> &in, Tensor &out) {
+  const Shape &x = in[0]->shape, &y = g.shape(n.output);
+  const Attrs &a = n.attrs;
+  for (int64_t p = 0; p < x[0] * x[1]; ++p)
+    for (int64_t oy = 0; oy < y[2]; ++oy)
+      for (int64_t ox = 0; ox < y[3]; ++ox) {
+        const Span sy = window_span(oy, a.kernel[0], a.stride[0], a.pads[0], a.pads[2], x[2]);
+        const Span sx = window_span(ox, a.kernel[1], a.stride[1], a.pads[1], a.pads[3], x[3]);
+        double sum = 0.0;
+        for (int64_t iy = sy.lo; iy < sy.hi; ++iy)
+          for (int64_t ix = sx.lo; ix < sx.hi; ++ix) sum += in[0]->data[(p * x[2] + iy) * x[3] + ix];
+        const int64_t divisor = a.count_include_pad ? sy.padded * sx.padded : (sy.hi - sy.lo) * (sx.hi - sx.lo);
+        out.data[(p * y[2] + oy) * y[3] + ox] = float(sum / double(divisor));
+      }
+}
+
+void emit_c(KernelEmitContext &ctx) {
+  const Shape &x = ctx.graph.shape(ctx.node.inputs[0]), &y = ctx.graph.shape(ctx.node.output);
+  const Attrs &a = ctx.node.attrs;
+  CWriter &w = ctx.w;
+  w.open("for (int p = 0; p < {}; ++p)", x[0] * x[1]);
+  w.line("const float *restrict xp = {} + p * {};", ctx.in[0], x[2] * x[3]);
+  w.line("float *restrict yp = {} + p * {};", ctx.out, y[2] * y[3]);
+  w.open("for (int oy = 0; oy < {}; ++oy)", y[2]);
+  // r0..r1 / c0..c1: the window clipped to the padded input; lo..hi: clipped to the real input.
+  w.line("const int r0 = oy * {} - {}, r1 = r0 + {} < {} ? r0 + {} : {};", a.stride[0], a.pads[0], a.kernel[0],
+         x[2] + a.pads[2], a.kernel[0], x[2] + a.pads[2]);
+  w.line("const int ylo = r0 > 0 ? r0 : 0, yhi = r1 < {} ? r1 : {};", x[2], x[2]);
+  w.open("for (int ox = 0; ox < {}; ++ox)", y[3]);
+  w.line("const int c0 = ox * {} - {}, c1 = c0 + {} < {} ? c0 + {} : {};", a.stride[1], a.pads[1], a.kernel[1],
+         x[3] + a.pads[3], a.kernel[1], x[3] + a.pads[3]);
+  w.line("const int xlo = c0 > 0 ? c0 : 0, xhi = c1 < {} ? c1 : {};", x[3], x[3]);
+  w.line("float sum = 0.0f;");
+  w.line("for (int iy = ylo; iy < yhi; ++iy) for (int ix = xlo; ix < xhi; ++ix) sum += xp[iy * {} + ix];", x[3]);
+  if (a.count_include_pad)
+    w.line("yp[oy * {} + ox] = sum / (float)((r1 - r0) * (c1 - c0));", y[3]);
+  else
+    w.line("yp[oy * {} + ox] = sum / (float)((yhi - ylo) * (xhi - xlo));", y[3]);
+  w.close();
+  w.close();
+  w.close();
+}
+
+int64_t mult_adds(const Graph &, const Node &) { return 0; }
+
+}  // namespace
+}  // namespace shufflec::ops
+
+namespace shufflec {
+extern const OpInfo kAvgPoolInfo;
+const OpInfo kAvgPoolInfo{OpKind::AvgPool, "avg_pool", {{"x", false, false}}, false,
+                          {"kernel", "stride", "pads", "ceil_mode", "count_include_pad"},
+                          ops::infer_pool, ops::reference, ops::emit_c, ops::mult_adds, false};
+}  // namespace shufflec

@@ -1,0 +1,139 @@
+// conv2d: grouped 2-D convolution with zero padding, stride, dilation, optional bias and fused activation.
+#include "ir/ops/common.h"
+
+namespace shufflec::ops {
+namespace {
+
+struct ConvDims {
+  int64_t N, C, H, W, M, KH, KW, OH, OW, G, CG, MG;
+};
+
+ConvDims dims_of(const Graph &g, const Node &n) {
+  const Shape &x = in_shape(g, n, 0), &w = in_shape(g, n, 1), &y = g.shape(n.output);
+  const int64_t G = n.attrs.groups;
+  return {x[0], x[1], x[2], x[3], w[0], w[2], w[3], y[2], y[3], G, x[1] / G, w[0] / G};
+}
+
+Shape infer(const Graph &g, const Node &n) {
+  expect_rank(g, n, 0, 4, "input");
+  expect_rank(g, n, 1, 4, "weight");
+  const Shape &x = in_shape(g, n, 0), &w = in_shape(g, n, 1);
+  const int64_t G = n.attrs.groups;
+  if (G < 1) throw g.error(n, fmt::format("groups must be >= 1, got {}", G));
+  if (x[1] % G != 0)
+    throw g.error(n, fmt::format("groups {} does not divide the {} input channels", G, x[1]));
+  if (w[0] % G != 0)
+    throw g.error(n, fmt::format("groups {} does not divide the {} output channels", G, w[0]));
+  if (w[1] != x[1] / G)
+    throw g.error(n, fmt::format("weight {} expects {} input channels per group, but input {} with groups {} has {}",
+                                 w.str(), w[1], x.str(), G, x[1] / G));
+  if (n.inputs.size() > 2) expect_vector(g, n, 2, w[0], "bias");
+  auto [oh, ow] = infer_window(g, n, x, {w[2], w[3]});
+  return Shape{{x[0], w[0], oh, ow}};
+}
+
+void reference(const Graph &g, const Node &n, const std::vector<const Tensor *> &in, Tensor &out) {
+  const ConvDims d = dims_of(g, n);
+  const Attrs &a = n.attrs;
+  const float *x = in[0]->data.data(), *w = in[1]->data.data();
+  const float *b = in.size() > 2 ? in[2]->data.data() : nullptr;
+  for (int64_t nn = 0; nn < d.N; ++nn)
+    for (int64_t m = 0; m < d.M; ++m) {
+      const int64_t group = m / d.MG;
+      for (int64_t oy = 0; oy < d.OH; ++oy)
+        for (int64_t ox = 0; ox < d.OW; ++ox) {
+          double acc = b ? b[m] : 0.0;
+          for (int64_t c = 0; c < d.CG; ++c)
+            for (int64_t ky = 0; ky < d.KH; ++ky)
+              for (int64_t kx = 0; kx < d.KW; ++kx) {
+                const int64_t iy = oy * a.stride[0] - a.pads[0] + ky * a.dilation[0];
+                const int64_t ix = ox * a.stride[1] - a.pads[1] + kx * a.dilation[1];
+                if (iy < 0 || iy >= d.H || ix < 0 || ix >= d.W) continue;
+                acc += double(x[((nn * d.C + group * d.CG + c) * d.H + iy) * d.W + ix]) *
+                       w[((m * d.CG + c) * d.KH + ky) * d.KW + kx];
+              }
+          out.data[((nn * d.M + m) * d.OH + oy) * d.OW + ox] = float(apply_activation(a.activation, acc));
+        }
+    }
+}
+
+// 1x1, stride 1, no padding: each output plane is a weighted sum of its group's input planes (vectorises over
+// pixels).
+void emit_pointwise(KernelEmitContext &ctx, const ConvDims &d, bool has_bias) {
+  CWriter &w = ctx.w;
+  const int64_t HW = d.H * d.W;
+  w.open("for (int n = 0; n < {}; ++n)", d.N);
+  w.open("for (int m = 0; m < {}; ++m)", d.M);
+  w.line("const float *restrict wm = {} + m * {};", ctx.in[1], d.CG);
+  w.line("const float *restrict xg = {} + n * {} + (m / {}) * {};", ctx.in[0], d.C * HW, d.MG, d.CG * HW);
+  w.line("float *restrict yp = {} + n * {} + m * {};", ctx.out, d.M * HW, HW);
+  w.line("const float b = {};", has_bias ? ctx.in[2] + "[m]" : "0.0f");
+  w.line("for (int p = 0; p < {}; ++p) yp[p] = b;", HW);
+  w.open("for (int c = 0; c < {}; ++c)", d.CG);
+  w.line("const float wv = wm[c];");
+  w.line("const float *restrict xp = xg + c * {};", HW);
+  w.line("for (int p = 0; p < {}; ++p) yp[p] += wv * xp[p];", HW);
+  w.close();
+  if (ctx.node.attrs.activation != Activation::None)
+    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", HW, activation_c(ctx.node.attrs.activation, "yp[p]"));
+  w.close();
+  w.close();
+}
+
+void emit_general(KernelEmitContext &ctx, const ConvDims &d, bool has_bias) {
+  CWriter &w = ctx.w;
+  const Attrs &a = ctx.node.attrs;
+  w.open("for (int n = 0; n < {}; ++n)", d.N);
+  w.open("for (int m = 0; m < {}; ++m)", d.M);
+  w.line("const float *restrict xg = {} + n * {} + (m / {}) * {};", ctx.in[0], d.C * d.H * d.W, d.MG, d.CG * d.H * d.W);
+  w.line("const float *restrict wm = {} + m * {};", ctx.in[1], d.CG * d.KH * d.KW);
+  w.line("float *restrict yp = {} + (n * {} + m) * {};", ctx.out, d.M, d.OH * d.OW);
+  w.open("for (int oy = 0; oy < {}; ++oy)", d.OH);
+  w.open("for (int ox = 0; ox < {}; ++ox)", d.OW);
+  w.line("float acc = {};", has_bias ? ctx.in[2] + "[m]" : "0.0f");
+  w.open("for (int c = 0; c < {}; ++c)", d.CG);
+  w.open("for (int ky = 0; ky < {}; ++ky)", d.KH);
+  w.line("const int iy = oy * {} - {} + ky * {};", a.stride[0], a.pads[0], a.dilation[0]);
+  w.line("if (iy < 0 || iy >= {}) continue;", d.H);
+  w.open("for (int kx = 0; kx < {}; ++kx)", d.KW);
+  w.line("const int ix = ox * {} - {} + kx * {};", a.stride[1], a.pads[1], a.dilation[1]);
+  w.line("if (ix < 0 || ix >= {}) continue;", d.W);
+  w.line("acc += xg[(c * {} + iy) * {} + ix] * wm[(c * {} + ky) * {} + kx];", d.H, d.W, d.KH, d.KW);
+  w.close();
+  w.close();
+  w.close();
+  w.line("yp[oy * {} + ox] = {};", d.OW, activation_c(a.activation, "acc"));
+  w.close();
+  w.close();
+  w.close();
+  w.close();
+}
+
+void emit_c(KernelEmitContext &ctx) {
+  const ConvDims d = dims_of(ctx.graph, ctx.node);
+  const Attrs &a = ctx.node.attrs;
+  const bool has_bias = ctx.node.inputs.size() > 2;
+  const bool pointwise = d.KH == 1 && d.KW == 1 && a.stride == std::array<int64_t, 2>{1, 1} &&
+                         a.pads == std::array<int64_t, 4>{0, 0, 0, 0};
+  if (pointwise)
+    emit_pointwise(ctx, d, has_bias);
+  else
+    emit_general(ctx, d, has_bias);
+}
+
+int64_t mult_adds(const Graph &g, const Node &n) {
+  const ConvDims d = dims_of(g, n);
+  return d.N * d.M * d.OH * d.OW * d.CG * d.KH * d.KW;
+}
+
+}  // namespace
+}  // namespace shufflec::ops
+
+namespace shufflec {
+extern const OpInfo kConv2dInfo;
+const OpInfo kConv2dInfo{
+    OpKind::Conv2d, "conv2d",
+    {{"x", false, false}, {"weight", true, false}, {"bias", true, true}}, false,
+    {"stride", "pads", "dilation", "groups", "activation"},
+    ops::infer, ops::reference, ops::emit_c, ops::mult_adds, false};
+}  // namespace shufflec
