@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# End-to-end check of one zoo model (run by ctest, see tests/e2e/CMakeLists.txt):
+#   1. the zoo generator still produces the exact weights/input the committed PyTorch golden was computed from;
+#   2. the reference interpreter matches the PyTorch golden;
+#   3. the generated C, built by each compiler with strict flags, matches the interpreter (embedded golden) and
+#      the PyTorch golden, all within max|err| / max|ref| <= 1e-5.
+# usage: check_model.sh SHUFFLEC ZOO_DIR GOLDEN_DIR WORK_DIR MODEL "CC..." "CFLAGS"
+set -euo pipefail
+shufflec=$1 zoo=$2 golden=$3 work=$4 model=$5 compilers=$6 cflags=$7
+tolerance=1e-5
+
+manifest_line=$(awk -F'\t' -v m="$model" '$1 == m' "$golden/manifest.tsv")
+[ -n "$manifest_line" ] || { echo "FAIL: $model has no line in $golden/manifest.tsv"; exit 1; }
+IFS=$'\t' read -r _ want_weights want_input want_json <<<"$manifest_line"
+for pair in "weights:$want_weights" "input.bin:$want_input" "json:$want_json"; do
+  ext=${pair%%:*} want=${pair#*:}
+  got=$(sha256sum "$zoo/$model.$ext" | cut -d' ' -f1)
+  if [ "$got" != "$want" ]; then
+    echo "FAIL: $zoo/$model.$ext differs from the file the golden was computed from (sha256 $got, manifest $want)."
+    echo "      The zoo generator changed: regenerate the goldens with tools/golden/regenerate.sh (needs python3-torch)."
+    exit 1
+  fi
+done
+
+rm -rf "$work" && mkdir -p "$work"
+echo "== interpreter vs PyTorch"
+"$shufflec" run "$zoo/$model.json" --input "$zoo/$model.input.bin" --output "$work/interp.bin"
+"$shufflec" compare "$work/interp.bin" "$golden/$model.output.bin" --tolerance $tolerance
+
+echo "== compile to C"
+"$shufflec" compile "$zoo/$model.json" -o "$work/c" --prefix model --emit-test --test-input "$zoo/$model.input.bin"
+for cc in $compilers; do
+  echo "== $cc $cflags"
+  # shellcheck disable=SC2086
+  $cc $cflags "$work/c/model.c" "$work/c/model_test.c" -lm -o "$work/test_$cc"
+  "$work/test_$cc"                                           # vs the interpreter (embedded golden)
+  "$work/test_$cc" --input "$zoo/$model.input.bin" --expect "$golden/$model.output.bin" --tolerance $tolerance
+done
+rm -rf "$work"  # generated C for the big models runs to hundreds of MB; keep it only when a check failed

@@ -1,0 +1,170 @@
+// Each pass: a graph where it fires (and the interpreter gives the same output before and after, within 1e-6
+// relative) and one where it must not fire.
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
+
+#include "compiler/passes/passes.h"
+#include "graph_builder.h"
+#include "ir/interpreter.h"
+#include "ir/memory_plan.h"
+
+using namespace shufflec;
+using namespace shufflec::testing;
+
+namespace {
+
+constexpr double kTolerance = 1e-6;
+
+// Runs `pass` on a copy of g; checks the verifier and numerical equivalence; returns the new graph.
+Graph run_and_compare(const Graph &g, bool (*pass)(Graph &, const PassContext &), bool expect_change) {
+  Graph after = g;
+  const bool changed = pass(after, PassContext{});
+  REQUIRE(changed == expect_change);
+  topo_sort(after);
+  remove_dead_code(after);
+  verify(after);
+  const Tensor input = [&] {
+    Tensor t{g.shape(g.input), std::vector<float>(size_t(g.shape(g.input).elements()))};
+    for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = float(std::sin(double(i) * 0.37) * 1.5);
+    return t;
+  }();
+  CHECK(relative_error(interpret(after, input), interpret(g, input)) <= kTolerance);
+  return after;
+}
+
+}  // namespace
+
+TEST_CASE("fold_batch_norm folds BN into the conv before it") {
+  GraphBuilder b(Shape{{1, 4, 6, 6}});
+  auto y = b.batch_norm("bn", b.conv("conv", b.input(), 6, 3, 2, 1, true));
+  Graph after = run_and_compare(b.finish(y), fold_batch_norm, true);
+  CHECK(count_ops(after, OpKind::BatchNorm) == 0);
+  CHECK(after.nodes.size() == 1);
+}
+
+TEST_CASE("fold_batch_norm leaves BN alone when the conv output is read elsewhere or there is no conv") {
+  GraphBuilder b(Shape{{1, 4, 6, 6}});
+  auto c = b.conv("conv", b.input(), 4, 1);
+  auto bn = b.batch_norm("bn", c);
+  auto sum = b.node("sum", OpKind::Add, {bn, c});
+  auto bn2 = b.batch_norm("bn2", b.input());
+  auto out = b.node("out", OpKind::Add, {sum, bn2});
+  Graph after = run_and_compare(b.finish(out), fold_batch_norm, false);
+  CHECK(count_ops(after, OpKind::BatchNorm) == 2);
+}
+
+TEST_CASE("fuse_activation moves relu into conv, pools, add and through a concat") {
+  GraphBuilder b(Shape{{1, 4, 6, 6}});
+  auto c = b.relu("r1", b.conv("conv", b.input(), 4, 3));
+  auto p = b.avg_pool("pool", b.input(), 1);
+  auto q = b.conv("conv2", b.input(), 3, 1);
+  auto cat = b.relu("r2", b.node("cat", OpKind::Concat, {p, q}));
+  auto sum = b.relu("r3", b.node("sum", OpKind::Add, {c, b.conv("conv3", b.input(), 4, 1)}));
+  auto out = b.node("out", OpKind::Concat, {cat, sum});
+  Graph after = run_and_compare(b.finish(out), fuse_activation, true);
+  CHECK(count_ops(after, OpKind::Relu) == 0);
+}
+
+TEST_CASE("fuse_activation keeps relu when its input is read twice or the producer has no epilogue") {
+  GraphBuilder b(Shape{{1, 4, 6, 6}});
+  auto c = b.conv("conv", b.input(), 4, 3);
+  auto r = b.relu("r", c);
+  auto sum = b.node("sum", OpKind::Add, {r, c});
+  auto r2 = b.relu("r2", b.shuffle("shuffle", sum, 2));
+  Graph after = run_and_compare(b.finish(r2), fuse_activation, false);
+  CHECK(count_ops(after, OpKind::Relu) == 2);
+}
+
+TEST_CASE("fuse_residual makes add + relu the epilogue of the conv feeding it") {
+  GraphBuilder b(Shape{{1, 6, 5, 5}});
+  auto x = b.relu("x", b.conv("stem", b.input(), 6, 3));
+  Attrs relu;
+  relu.activation = Activation::Relu;
+  auto y = b.node("add", OpKind::Add, {x, b.conv("branch", x, 6, 1, 3)}, relu);
+  Graph after = run_and_compare(b.finish(y), fuse_residual, true);
+  CHECK(count_ops(after, OpKind::Add) == 0);
+  CHECK(after.nodes.back().inputs.size() == 4);  // x, weight, (zero) bias, residual
+  CHECK(after.nodes.back().attrs.activation == Activation::Relu);
+}
+
+TEST_CASE("fuse_residual leaves add alone when no single-use conv without epilogue feeds it") {
+  GraphBuilder b(Shape{{1, 6, 5, 5}});
+  auto c = b.conv("c", b.input(), 6, 1);
+  auto twice = b.node("twice", OpKind::Add, {c, c});
+  auto r = b.relu("r", b.conv("d", b.input(), 6, 1));
+  auto out = b.node("out", OpKind::Add, {twice, r});
+  Graph after = run_and_compare(b.finish(out), fuse_residual, false);
+  CHECK(count_ops(after, OpKind::Add) == 2);
+}
+
+TEST_CASE("absorb_channel_shuffle folds the shuffle into the producing conv's output placement") {
+  for (int64_t groups : {2, 3, 4}) {
+    GraphBuilder b(Shape{{1, 12, 5, 5}});
+    auto c = b.conv("gconv", b.input(), 12, 1, groups);
+    auto s = b.shuffle("shuffle", c, groups);
+    auto y = b.conv("dw", s, 12, 3, 12);
+    Graph after = run_and_compare(b.finish(y), absorb_channel_shuffle, true);
+    CHECK(count_ops(after, OpKind::ChannelShuffle) == 0);
+  }
+}
+
+TEST_CASE("absorb_channel_shuffle moves the shuffle across relu and batch_norm first") {
+  GraphBuilder b(Shape{{1, 12, 5, 5}});
+  auto c = b.relu("relu", b.batch_norm("bn", b.conv("gconv", b.input(), 12, 1, 3)));
+  auto y = b.conv("dw", b.shuffle("shuffle", c, 3), 12, 3, 12);
+  Graph after = run_and_compare(b.finish(y), absorb_channel_shuffle, true);
+  CHECK(count_ops(after, OpKind::ChannelShuffle) == 0);
+  CHECK(count_ops(after, OpKind::BatchNorm) == 1);
+}
+
+TEST_CASE("absorb_channel_shuffle keeps a shuffle no conv can absorb, as a correct copy") {
+  GraphBuilder b(Shape{{1, 12, 5, 5}});
+  auto on_input = b.shuffle("s1", b.input(), 3);  // graph input: nothing to absorb it
+  auto c = b.conv("c", b.input(), 12, 1, 2);
+  auto s2 = b.shuffle("s2", c, 4);
+  auto read_twice = b.node("sum", OpKind::Add, {s2, c});  // the conv output is read elsewhere too
+  auto out = b.node("out", OpKind::Add, {on_input, read_twice});
+  Graph after = run_and_compare(b.finish(out), absorb_channel_shuffle, false);
+  CHECK(count_ops(after, OpKind::ChannelShuffle) == 2);
+}
+
+TEST_CASE("eliminate_concat marks a concat of single-use producers in place, and the plan places them") {
+  GraphBuilder b(Shape{{1, 4, 8, 8}});
+  auto p = b.avg_pool("pool", b.input(), 2);
+  auto c = b.conv("conv", b.input(), 6, 3, 1, 2);
+  auto cat = b.node("cat", OpKind::Concat, {p, c});
+  Graph after = run_and_compare(b.finish(cat), eliminate_concat, true);
+  REQUIRE(after.nodes.back().attrs.in_place);
+  const MemoryPlan plan = plan_memory(after);
+  const auto [root_p, off_p] = storage_root(plan, *after.find_value("pool"));
+  const auto [root_c, off_c] = storage_root(plan, *after.find_value("conv"));
+  CHECK(root_p == *after.find_value("cat"));
+  CHECK(root_c == root_p);
+  CHECK(off_p == 0);
+  CHECK(off_c == 4 * 4 * 4);  // after the pool's 4 channels of 4x4
+}
+
+TEST_CASE("eliminate_concat does not fire for batch 2 or inputs read elsewhere") {
+  {
+    GraphBuilder b(Shape{{2, 4, 8, 8}});
+    auto cat = b.node("cat", OpKind::Concat, {b.avg_pool("p", b.input(), 2), b.conv("c", b.input(), 2, 3, 1, 2)});
+    run_and_compare(b.finish(cat), eliminate_concat, false);
+  }
+  {
+    GraphBuilder b(Shape{{1, 4, 8, 8}});
+    auto p = b.avg_pool("p", b.input(), 2);
+    auto cat = b.node("cat", OpKind::Concat, {p, b.conv("c", b.input(), 4, 3, 1, 2)});
+    auto out = b.node("out", OpKind::Concat, {cat, p});
+    run_and_compare(b.finish(out), eliminate_concat, false);
+  }
+}
+
+TEST_CASE("tile_group_conv tiles 1x1 group convs from the shape and L1 size, not 3x3 convs") {
+  GraphBuilder b(Shape{{1, 240, 28, 28}});
+  auto c = b.conv("pw", b.input(), 60, 1, 3);
+  Graph after = run_and_compare(b.finish(c), tile_group_conv, true);
+  // CG = 80 input channels per group: 80 * PT <= 4096 floats -> PT = 48 (multiple of 4, <= 51); MB = min(20, 16).
+  CHECK(after.nodes[0].attrs.tile == std::array<int64_t, 2>{16, 48});
+  GraphBuilder b2(Shape{{1, 8, 6, 6}});
+  run_and_compare(b2.finish(b2.conv("k3", b2.input(), 8, 3)), tile_group_conv, false);
+}

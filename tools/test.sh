@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite (what CI runs): the normal build with every test, then the ASan + UBSan build running the
+# unit tests, the must-fail corpus and a representative set of zoo models (compiler and generated C sanitized).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+tools/setup.sh
+ctest --test-dir build --output-on-failure -j"$(nproc)"
+
+echo "== sanitizer build (ASan + UBSan over the compiler and the generated C)"
+BUILD_DIR=build-asan tools/setup.sh -DSHUFFLEC_SANITIZE=ON -DSHUFFLEC_TEST_COMPILERS=clang
+ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -L "unit|errors|e2e-small"
+echo "== suite time: $(( $(date +%s) - start )) s"
