@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "ir/memory_plan.h"
 #include "ir/op.h"
 
@@ -42,6 +44,85 @@ std::string info_table(const Graph &g) {
   out += fmt::format("activation arena: {} bytes (liveness lower bound {} bytes)\n", plan.arena_bytes(),
                      plan.lower_bound_floats * 4);
   return out;
+}
+
+int64_t flash_estimate(const Graph &g) { return model_cost(g).parameters * 4 + 1024 * int64_t(g.nodes.size()); }
+
+namespace {
+
+std::string storage_name(StorageKind k) {
+  switch (k) {
+    case StorageKind::GraphInput: return "input";
+    case StorageKind::GraphOutput: return "output";
+    case StorageKind::Arena: return "arena";
+    case StorageKind::Constant: return "weights";
+  }
+  return "?";
+}
+
+// Why a value's bytes are where they are, for people reading the plan.
+std::string placement(const Graph &g, const MemoryPlan &plan, ValueId v) {
+  const Storage &s = plan.values[static_cast<size_t>(v)];
+  if (s.alias_of == kNoValue) return "";
+  const Node *p = nullptr;
+  for (const Node &n : g.nodes)
+    if (n.output == v) p = &n;
+  if (p && op_info(p->op).aliases_input) return fmt::format("in place: reinterprets '{}'", g.value(s.alias_of).name);
+  return fmt::format("in place: channel slice of '{}' at +{} floats", g.value(s.alias_of).name, s.alias_offset);
+}
+
+}  // namespace
+
+std::string memory_table(const Graph &g, const MemoryPlan &plan) {
+  std::string out = fmt::format("memory plan of '{}' after the passes ({} nodes)\n\n", g.name, g.nodes.size());
+  out += fmt::format("{:<32} {:<7} {:>10} {:>10} {:>6} {:>6}  {}\n", "tensor", "where", "offset", "bytes", "first",
+                     "last", "notes");
+  for (const Node &n : g.nodes) {
+    const Storage &s = plan.values[static_cast<size_t>(n.output)];
+    out += fmt::format("{:<32} {:<7} {:>10} {:>10} {:>6} {:>6}  {}\n", n.name, storage_name(s.kind), s.offset * 4,
+                       s.size * 4, s.first_use, s.last_use, placement(g, plan, n.output));
+  }
+  out += fmt::format("\narena: {} bytes; liveness lower bound: {} bytes ({:.1f}% above)\n", plan.arena_bytes(),
+                     plan.lower_bound_floats * 4,
+                     plan.lower_bound_floats ? 100.0 * double(plan.arena_floats - plan.lower_bound_floats) /
+                                                   double(plan.lower_bound_floats)
+                                             : 0.0);
+  if (plan.peak_node >= 0) {
+    std::vector<std::string> live;
+    for (size_t v = 0; v < plan.values.size(); ++v) {
+      const Storage &s = plan.values[v];
+      if (s.kind == StorageKind::Arena && s.alias_of == kNoValue && s.first_use <= plan.peak_node &&
+          plan.peak_node <= s.last_use && s.first_use >= 0)
+        live.push_back(fmt::format("{} ({} bytes)", g.values[v].name, s.size * 4));
+    }
+    out += fmt::format("peak at step {} ('{}'), live: {}\n", plan.peak_node,
+                       g.nodes[static_cast<size_t>(plan.peak_node)].name, fmt::join(live, ", "));
+  }
+  return out;
+}
+
+std::string memory_plan_json(const Graph &g, const MemoryPlan &plan) {
+  nlohmann::ordered_json j;
+  j["model"] = g.name;
+  j["arena_bytes"] = plan.arena_bytes();
+  j["lower_bound_bytes"] = plan.lower_bound_floats * 4;
+  j["peak_step"] = plan.peak_node;
+  j["peak_layer"] = plan.peak_node >= 0 ? g.nodes[static_cast<size_t>(plan.peak_node)].name : "";
+  nlohmann::ordered_json tensors = nlohmann::ordered_json::array();
+  for (const Node &n : g.nodes) {
+    const Storage &s = plan.values[static_cast<size_t>(n.output)];
+    nlohmann::ordered_json t;
+    t["name"] = n.name;
+    t["storage"] = storage_name(s.kind);
+    t["offset_bytes"] = s.offset * 4;
+    t["bytes"] = s.size * 4;
+    t["first_use"] = s.first_use;
+    t["last_use"] = s.last_use;
+    if (s.alias_of != kNoValue) t["in_place"] = placement(g, plan, n.output);
+    tensors.push_back(t);
+  }
+  j["tensors"] = tensors;
+  return j.dump(1) + "\n";
 }
 
 }  // namespace shufflec

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "ir/graph.h"
+#include "ir/memory_plan.h"
 
 namespace shufflec {
 
@@ -13,5 +14,12 @@ struct ModelCost {
 
 ModelCost model_cost(const Graph &g);
 std::string info_table(const Graph &g);
+
+// Flash a compiled model needs: its weights (as float32) plus an estimate of 1 KB of code per layer.
+int64_t flash_estimate(const Graph &g);
+
+// The memory plan as a table (shufflec info --memory) and as JSON (DIR/NAME.memplan.json).
+std::string memory_table(const Graph &g, const MemoryPlan &plan);
+std::string memory_plan_json(const Graph &g, const MemoryPlan &plan);
 
 }  // namespace shufflec

@@ -23,7 +23,21 @@ class UserError : public std::runtime_error {
     std::string line;
     if (!file.empty()) line += file + ": ";
     if (!node.empty()) line += "node '" + node + "': ";
-    return line + message;
+    return one_line(line + message);
+  }
+
+  // Errors are one line whatever the model holds: control characters (a newline in a node name or a file name)
+  // are shown as \n, \t or \xNN.
+  static std::string one_line(const std::string &text) {
+    std::string out;
+    for (char c : text) {
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '\n') out += "\\n";
+      else if (c == '\t') out += "\\t";
+      else if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
+      else out += c;
+    }
+    return out;
   }
 
  private:

@@ -153,6 +153,15 @@ std::string print_graph(const Graph &g) {
       if (key == "ceil_mode" && a.ceil_mode) attrs.push_back("ceil_mode");
       if (key == "count_include_pad") attrs.push_back(fmt::format("count_include_pad={}", a.count_include_pad));
     }
+    // Decisions made by passes.
+    if (!a.out_channel_map.empty()) {
+      const size_t shown = std::min<size_t>(a.out_channel_map.size(), 8);
+      attrs.push_back(fmt::format("out_channel_map=[{}{}]",
+                                  fmt::join(a.out_channel_map.begin(), a.out_channel_map.begin() + long(shown), ","),
+                                  shown < a.out_channel_map.size() ? ",..." : ""));
+    }
+    if (a.tile[0] > 0) attrs.push_back(fmt::format("tile={}x{}", a.tile[0], a.tile[1]));
+    if (a.in_place) attrs.push_back("in_place");
     out += fmt::format("  %{} {} = {}({}){}{}\n", n.name, g.shape(n.output).str(), info.name, fmt::join(ins, ", "),
                        attrs.empty() ? "" : " ", fmt::join(attrs, " "));
   }

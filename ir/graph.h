@@ -55,6 +55,15 @@ struct Attrs {
   Activation activation = Activation::None;
   bool ceil_mode = false;
   bool count_include_pad = true;
+
+  // Set by passes (compiler/passes/), never read from JSON:
+  // conv2d: output channel m is stored at channel out_channel_map[m] (empty: identity). This is how a channel
+  // shuffle costs nothing: the producer writes each output plane where the shuffle would have moved it.
+  std::vector<int64_t> out_channel_map;
+  // conv2d 1x1: {output channels, pixels} computed per register/cache block; {0, 0} = untiled.
+  std::array<int64_t, 2> tile{0, 0};
+  // concat: the producers write straight into their channel slices of the output, so the concat copies nothing.
+  bool in_place = false;
 };
 
 using ValueId = int32_t;

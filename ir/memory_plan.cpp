@@ -1,7 +1,6 @@
 #include "ir/memory_plan.h"
 
 #include <algorithm>
-#include <numeric>
 
 #include "ir/op.h"
 
@@ -12,54 +11,65 @@ int64_t align_up(int64_t n) { return (n + kArenaAlignFloats - 1) / kArenaAlignFl
 
 }  // namespace
 
+std::pair<ValueId, int64_t> storage_root(const MemoryPlan &plan, ValueId v) {
+  int64_t offset = 0;
+  while (plan.values[static_cast<size_t>(v)].alias_of != kNoValue) {
+    offset += plan.values[static_cast<size_t>(v)].alias_offset;
+    v = plan.values[static_cast<size_t>(v)].alias_of;
+  }
+  return {v, offset};
+}
+
 MemoryPlan plan_memory(const Graph &g) {
   MemoryPlan plan;
   plan.values.resize(g.values.size());
+  auto at = [&](ValueId v) -> Storage & { return plan.values[static_cast<size_t>(v)]; };
   for (size_t v = 0; v < g.values.size(); ++v) {
     Storage &s = plan.values[v];
-    s.size = g.values[v].kind == ValueKind::Constant || g.values[v].kind == ValueKind::Input
-                 ? g.values[v].shape.elements()
-                 : 0;
+    s.size = g.values[v].shape.elements();
     s.kind = g.values[v].kind == ValueKind::Constant ? StorageKind::Constant
              : g.values[v].kind == ValueKind::Input  ? StorageKind::GraphInput
                                                      : StorageKind::Arena;
   }
-  plan.values[static_cast<size_t>(g.output)].kind = StorageKind::GraphOutput;
+  at(g.output).kind = StorageKind::GraphOutput;
 
-  // Lifetimes, with aliasing ops (flatten) folded into the value they reinterpret.
-  auto root = [&](ValueId v) {
-    while (plan.values[static_cast<size_t>(v)].alias_of != kNoValue) v = plan.values[static_cast<size_t>(v)].alias_of;
-    return v;
-  };
+  // Lifetimes in node indices, and the aliases: flatten reinterprets its input; an in-place concat's inputs are
+  // slices of its output.
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node &n = g.nodes[i];
-    Storage &out = plan.values[static_cast<size_t>(n.output)];
-    out.size = g.shape(n.output).elements();
-    out.first_use = out.last_use = static_cast<int>(i);
-    if (op_info(n.op).aliases_input && n.output != g.output &&
-        plan.values[static_cast<size_t>(root(n.inputs[0]))].kind != StorageKind::GraphOutput)
-      out.alias_of = n.inputs[0];
-    for (ValueId in : n.inputs) {
-      Storage &s = plan.values[static_cast<size_t>(root(in))];
-      s.last_use = std::max(s.last_use, static_cast<int>(i));
+    const int step = static_cast<int>(i);
+    at(n.output).first_use = at(n.output).last_use = step;
+    for (ValueId in : n.inputs) at(in).last_use = std::max(at(in).last_use, step);
+    if (op_info(n.op).aliases_input && n.output != g.output && !g.is_constant(n.inputs[0])) {
+      at(n.output).alias_of = n.inputs[0];
     }
-    if (out.alias_of != kNoValue) {
-      Storage &r = plan.values[static_cast<size_t>(root(n.output))];
-      r.last_use = std::max(r.last_use, static_cast<int>(i));
+    if (n.op == OpKind::Concat && n.attrs.in_place) {
+      const Shape &os = g.shape(n.output);
+      SHUFFLEC_ASSERT(os[0] == 1);
+      const int64_t inner = os.elements() / os[1];
+      int64_t channel = 0;
+      for (ValueId in : n.inputs) {
+        SHUFFLEC_ASSERT(g.value(in).kind == ValueKind::Intermediate && at(in).alias_of == kNoValue);
+        at(in).alias_of = n.output;
+        at(in).alias_offset = channel * inner;
+        channel += g.shape(in)[1];
+      }
     }
   }
-  // Aliases' own lifetimes extend their root's.
-  for (size_t v = 0; v < plan.values.size(); ++v)
-    if (plan.values[v].alias_of != kNoValue) {
-      Storage &r = plan.values[static_cast<size_t>(root(static_cast<ValueId>(v)))];
-      r.last_use = std::max(r.last_use, plan.values[v].last_use);
-    }
+  // A group of values sharing storage lives from its first definition to its last use.
+  for (size_t v = 0; v < plan.values.size(); ++v) {
+    if (plan.values[v].alias_of == kNoValue || plan.values[v].first_use < 0) continue;
+    Storage &root = at(storage_root(plan, static_cast<ValueId>(v)).first);
+    root.first_use = root.first_use < 0 ? plan.values[v].first_use : std::min(root.first_use, plan.values[v].first_use);
+    root.last_use = std::max(root.last_use, plan.values[v].last_use);
+  }
 
-  // Arena values: first-fit in decreasing size order against values whose lifetimes overlap (a node's output never
-  // shares bytes with its inputs because both are live at that node).
+  // Arena groups: first fit, largest first, against groups whose lifetimes overlap. A node's output never shares
+  // bytes with its inputs' storage, because both are live at that node.
   std::vector<size_t> arena;
   for (size_t v = 0; v < plan.values.size(); ++v)
-    if (plan.values[v].kind == StorageKind::Arena && plan.values[v].alias_of == kNoValue && plan.values[v].first_use >= 0)
+    if (plan.values[v].kind == StorageKind::Arena && plan.values[v].alias_of == kNoValue &&
+        plan.values[v].first_use >= 0)
       arena.push_back(v);
   std::stable_sort(arena.begin(), arena.end(),
                    [&](size_t a, size_t b) { return plan.values[a].size > plan.values[b].size; });
@@ -83,9 +93,9 @@ MemoryPlan plan_memory(const Graph &g) {
   }
   for (size_t v = 0; v < plan.values.size(); ++v)
     if (plan.values[v].alias_of != kNoValue) {
-      const Storage &r = plan.values[static_cast<size_t>(root(static_cast<ValueId>(v)))];
-      plan.values[v].kind = r.kind;
-      plan.values[v].offset = r.offset;
+      auto [root, offset] = storage_root(plan, static_cast<ValueId>(v));
+      plan.values[v].kind = at(root).kind;
+      plan.values[v].offset = at(root).offset + offset;
     }
 
   // The liveness lower bound, to judge the plan by.

@@ -15,7 +15,8 @@ struct Storage {
   int64_t size = 0;    // in floats
   int first_use = -1;  // node index defining it (-1: before the first node)
   int last_use = -1;   // last node index reading it
-  ValueId alias_of = kNoValue;  // shares the storage of this value (flatten)
+  ValueId alias_of = kNoValue;  // lives inside the storage of this value: flatten's input, a concat's slice
+  int64_t alias_offset = 0;     // in floats, from the start of alias_of's storage
 };
 
 struct MemoryPlan {
@@ -26,6 +27,9 @@ struct MemoryPlan {
 
   int64_t arena_bytes() const { return arena_floats * 4; }
 };
+
+// The value whose storage `v` lives in (following aliases) and v's offset in floats from its start.
+std::pair<ValueId, int64_t> storage_root(const MemoryPlan &plan, ValueId v);
 
 // Arena offsets are multiples of this many floats (64 bytes: a cache line, any SIMD width we target).
 inline constexpr int64_t kArenaAlignFloats = 16;

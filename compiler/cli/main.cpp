@@ -8,6 +8,7 @@
 #include "compiler/frontend/json_frontend.h"
 #include "compiler/info.h"
 #include "compiler/output_files.h"
+#include "compiler/passes/passes.h"
 #include "compiler/tensor_io.h"
 #include "compiler/version.h"
 #include "ir/interpreter.h"
@@ -21,13 +22,21 @@ constexpr const char *kUsage = R"(usage: shufflec <command> [options]
 
 commands:
   compile MODEL -o DIR [--prefix NAME] [--target c] [--emit-test] [--test-input FILE]
-      Compile MODEL (a .json graph, docs/format.md) to DIR/NAME.c and DIR/NAME.h. NAME defaults to the model's
-      name made into a C identifier. --emit-test also writes DIR/NAME_test.c, a self-checking main() holding an
-      input (seeded random, or --test-input FILE) and the reference interpreter's output for it.
+      Compile MODEL (a .json graph, docs/format.md) to DIR/NAME.c, DIR/NAME.h and DIR/NAME.memplan.json. NAME
+      defaults to the model's name made into a C identifier. --emit-test also writes DIR/NAME_test.c, a
+      self-checking main() holding an input (seeded random, or --test-input FILE) and the reference interpreter's
+      output for it (computed on the graph before any pass).
+        --dump-after=PASS|all   print the IR after that pass (when it changed the graph)
+        --passes=LIST           run only these passes (comma-separated; empty: none)
+        --no-pass=NAME          skip a pass (repeatable)
+        --ram-budget=BYTES      fail when the activation arena is larger, naming the peak layer
+        --flash-budget=BYTES    fail when weights + an estimate of the code are larger
   run MODEL --input FILE --output FILE
       Run MODEL on the reference interpreter. Files are float32 .npy or raw little-endian .bin.
-  info MODEL
-      Print each layer's op, output shape, mult-adds and parameters, and the totals.
+  info MODEL [--memory]
+      Print each layer's op, output shape, mult-adds and parameters, and the totals. --memory prints the memory
+      plan of the optimised graph instead: each tensor's offset, size, first/last use, in-place decisions, the
+      peak step and what is live there.
   compare OUT REF [--tolerance T]
       Compare two float32 files: passes when max|OUT-REF| / max|REF| <= T (default 1e-5).
 
@@ -44,9 +53,10 @@ struct Args {
 };
 
 Args parse_args(int argc, char **argv) {
-  static const std::set<std::string> with_value = {"-o", "--prefix", "--target", "--input", "--output",
-                                                   "--tolerance", "--test-input"};
-  static const std::set<std::string> flags = {"--emit-test"};
+  static const std::set<std::string> with_value = {"-o",          "--prefix",     "--target",     "--input",
+                                                   "--output",    "--tolerance",  "--test-input", "--dump-after",
+                                                   "--passes",    "--no-pass",    "--ram-budget", "--flash-budget"};
+  static const std::set<std::string> flags = {"--emit-test", "--memory"};
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -62,6 +72,7 @@ Args parse_args(int argc, char **argv) {
         if (i + 1 >= argc) throw UserError("", "", "option " + arg + " needs a value");
         value = argv[++i];
       }
+      if (arg == "--no-pass" && a.options.count(arg)) value = a.options[arg] + "," + value;  // repeatable
       a.options[arg] = value;
     } else if (flags.count(arg)) {
       a.flags.insert(arg);
@@ -88,6 +99,47 @@ std::string need(const Args &a, const std::string &opt) {
   return it->second;
 }
 
+std::set<std::string> split_list(const std::string &list) {
+  std::set<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    if (comma > start) out.insert(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+PipelineOptions pipeline_options(const Args &a) {
+  PipelineOptions p;
+  if (a.options.count("--no-pass")) p.disabled = split_list(a.options.at("--no-pass"));
+  if (a.options.count("--passes")) {
+    p.only_listed = true;
+    p.listed = split_list(a.options.at("--passes"));
+    if (p.listed.count("all")) p.only_listed = false;
+  }
+  if (a.options.count("--dump-after")) {
+    p.dump_after = a.options.at("--dump-after");
+    p.dump = &std::cout;
+  }
+  std::set<std::string> names = p.disabled;
+  names.insert(p.listed.begin(), p.listed.end());
+  if (!p.dump_after.empty()) names.insert(p.dump_after);
+  check_pass_names(names);
+#ifdef NDEBUG
+  p.verify_each = false;  // release builds trust the passes; tests and debug builds verify after each one
+#endif
+  return p;
+}
+
+int64_t parse_bytes(const Args &a, const std::string &opt) {
+  const std::string &s = a.options.at(opt);
+  char *end = nullptr;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || *end != '\0' || v < 0) throw UserError("", "", fmt::format("{} needs a byte count, got '{}'", opt, s));
+  return v;
+}
+
 int cmd_compile(const Args &a) {
   const std::string model = one_model(a);
   const std::string dir = need(a, "-o");
@@ -98,18 +150,32 @@ int cmd_compile(const Args &a) {
   if (prefix != c_identifier(prefix)) throw UserError("", "", fmt::format("--prefix '{}' is not a C identifier", prefix));
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (!std::filesystem::is_directory(dir)) throw UserError(dir, "", "cannot create the output directory");
+  if (!std::filesystem::is_directory(dir, ec)) throw UserError(dir, "", "cannot create the output directory");
   const CEmitOptions opts{prefix, std::filesystem::path(model).filename().string()};
+  const Graph original = a.flags.count("--emit-test") ? g : Graph{};
+  run_pipeline(g, pipeline_options(a));
   const MemoryPlan plan = plan_memory(g);
   CModule m = emit_c_module(g, plan, opts);
+  if (a.options.count("--ram-budget") && plan.arena_bytes() > parse_bytes(a, "--ram-budget"))
+    throw UserError(model, g.nodes[static_cast<size_t>(plan.peak_node)].name,
+                    fmt::format("the activation arena needs {} bytes, over the --ram-budget of {} bytes (peak at this "
+                                "layer; liveness lower bound {} bytes)",
+                                plan.arena_bytes(), parse_bytes(a, "--ram-budget"), plan.lower_bound_floats * 4));
+  if (a.options.count("--flash-budget")) {
+    const int64_t flash = flash_estimate(g);
+    if (flash > parse_bytes(a, "--flash-budget"))
+      throw UserError(model, "", fmt::format("weights + code need about {} bytes, over the --flash-budget of {} bytes",
+                                             flash, parse_bytes(a, "--flash-budget")));
+  }
   OutputFiles files;
   const std::filesystem::path base = std::filesystem::path(dir) / prefix;
   files.add(base.string() + ".c", std::move(m.source));
   files.add(base.string() + ".h", std::move(m.header));
+  files.add(base.string() + ".memplan.json", memory_plan_json(g, plan));
   if (a.flags.count("--emit-test")) {
     const Tensor input = a.options.count("--test-input") ? read_tensor(a.options.at("--test-input"), g.shape(g.input))
                                                          : random_tensor(g.shape(g.input), 1);
-    files.add(base.string() + "_test.c", emit_c_test(g, opts, input, interpret(g, input)));
+    files.add(base.string() + "_test.c", emit_c_test(g, opts, input, interpret(original, input)));
   }
   files.commit();
   return 0;
@@ -127,13 +193,25 @@ int cmd_run(const Args &a) {
 
 int cmd_info(const Args &a) {
   Graph g = load_json_graph(one_model(a));
+  if (a.flags.count("--memory")) {
+    run_pipeline(g, pipeline_options(a));
+    std::cout << memory_table(g, plan_memory(g));
+    return 0;
+  }
   std::cout << info_table(g);
   return 0;
 }
 
 int cmd_compare(const Args &a) {
   if (a.positional.size() != 2) throw UserError("", "", "'compare' takes two files: OUT REF");
-  const double tol = a.options.count("--tolerance") ? std::stod(a.options.at("--tolerance")) : 1e-5;
+  double tol = 1e-5;
+  if (a.options.count("--tolerance")) {
+    const std::string &t = a.options.at("--tolerance");
+    char *end = nullptr;
+    tol = std::strtod(t.c_str(), &end);
+    if (t.empty() || *end != '\0' || !(tol >= 0.0))
+      throw UserError("", "", fmt::format("--tolerance '{}' must be a number >= 0", t));
+  }
   auto size_of = [](const std::string &p) -> int64_t {
     std::error_code ec;
     auto s = std::filesystem::file_size(p, ec);

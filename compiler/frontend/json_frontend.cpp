@@ -18,6 +18,17 @@ namespace {
 
 using json = nlohmann::json;
 
+// A JSON value as shown in a message. dump() recurses once per nesting level, so a hostile file nesting arrays a
+// million deep would overflow the stack: values nested deeper than a few levels are shown by their type only.
+bool shallow(const json &v, int levels) {
+  if (!v.is_structured()) return true;
+  if (levels == 0) return false;
+  for (const json &e : v)
+    if (!shallow(e, levels - 1)) return false;
+  return true;
+}
+std::string show(const json &v) { return shallow(v, 8) ? v.dump() : std::string(v.type_name()); }
+
 // Reads checked fields out of JSON objects; every failure is a UserError naming the file and the node.
 struct Reader {
   const std::string &file;
@@ -47,21 +58,21 @@ struct Reader {
       const double d = v.get<double>();
       if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) return int64_t(d);
     }
-    fail(fmt::format("'{}' must be an integer, got {}", what, v.dump()));
+    fail(fmt::format("'{}' must be an integer, got {}", what, show(v)));
   }
   bool boolean(const json &v, const char *what) const {
-    if (!v.is_boolean()) fail(fmt::format("'{}' must be true or false, got {}", what, v.dump()));
+    if (!v.is_boolean()) fail(fmt::format("'{}' must be true or false, got {}", what, show(v)));
     return v.get<bool>();
   }
   Shape shape(const json &v) const {
-    if (!v.is_array() || v.empty()) fail(fmt::format("'shape' must be a non-empty array of integers, got {}", v.dump()));
+    if (!v.is_array() || v.empty()) fail(fmt::format("'shape' must be a non-empty array of integers, got {}", show(v)));
     Shape s;
     int64_t count = 1;
     for (const json &d : v) {
       const int64_t n = integer(d, "shape");
-      if (n < 1) fail(fmt::format("dimension {} in shape {} must be >= 1", n, v.dump()));
+      if (n < 1) fail(fmt::format("dimension {} in shape {} must be >= 1", n, show(v)));
       if (n > kMaxElements || count > kMaxElements / n)
-        fail(fmt::format("shape {} is absurdly large (more than 2^31 - 1 elements)", v.dump()));
+        fail(fmt::format("shape {} is absurdly large (more than 2^31 - 1 elements)", show(v)));
       count *= n;
       s.dims.push_back(n);
     }
@@ -70,7 +81,7 @@ struct Reader {
   // One integer or [h, w].
   std::array<int64_t, 2> pair(const json &v, const char *what) const {
     if (v.is_array()) {
-      if (v.size() != 2) fail(fmt::format("'{}' must be an integer or [h, w], got {}", what, v.dump()));
+      if (v.size() != 2) fail(fmt::format("'{}' must be an integer or [h, w], got {}", what, show(v)));
       return {integer(v[0], what), integer(v[1], what)};
     }
     const int64_t n = integer(v, what);
@@ -81,7 +92,7 @@ struct Reader {
     if (v.is_array() && v.size() == 4)
       return {integer(v[0], "pads"), integer(v[1], "pads"), integer(v[2], "pads"), integer(v[3], "pads")};
     if (v.is_array() && v.size() != 2)
-      fail(fmt::format("'pads' must be an integer, [h, w] or [top, left, bottom, right], got {}", v.dump()));
+      fail(fmt::format("'pads' must be an integer, [h, w] or [top, left, bottom, right], got {}", show(v)));
     const auto p = pair(v, "pads");
     return {p[0], p[1], p[0], p[1]};
   }
@@ -99,8 +110,8 @@ std::vector<char> read_file(const Reader &r, const std::string &path, const char
 
 Attrs parse_attrs(const Reader &r, OpKind op, const json &j) {
   Attrs a;
-  if (j.is_null()) return a;
-  if (!j.is_object()) r.fail(fmt::format("'attrs' must be an object, got {}", j.type_name()));
+  // No "attrs" (null) reads as {}: the checks for required attributes below still apply.
+  if (!j.is_null() && !j.is_object()) r.fail(fmt::format("'attrs' must be an object, got {}", j.type_name()));
   const OpInfo &info = op_info(op);
   bool has_stride = false;
   for (auto &[key, v] : j.items()) {
@@ -118,7 +129,7 @@ Attrs parse_attrs(const Reader &r, OpKind op, const json &j) {
     else if (key == "ceil_mode") a.ceil_mode = r.boolean(v, "ceil_mode");
     else if (key == "count_include_pad") a.count_include_pad = r.boolean(v, "count_include_pad");
     else if (key == "epsilon") {
-      if (!v.is_number()) r.fail(fmt::format("'epsilon' must be a number, got {}", v.dump()));
+      if (!v.is_number()) r.fail(fmt::format("'epsilon' must be a number, got {}", show(v)));
       a.epsilon = v.get<double>();
     } else if (key == "activation") {
       const std::string s = r.string(v, "activation");
@@ -160,7 +171,7 @@ Graph load_json_graph(const std::string &path) {
   if (!doc.contains("format") || doc["format"] != "shufflec-graph")
     r.fail("not a shufflec graph: field 'format' must be \"shufflec-graph\"");
   if (r.integer(r.field(doc, "version"), "version") != 1)
-    r.fail(fmt::format("unsupported version {} (this shufflec reads version 1)", doc["version"].dump()));
+    r.fail(fmt::format("unsupported version {} (this shufflec reads version 1)", show(doc["version"])));
 
   Graph g;
   g.source = path;
@@ -205,7 +216,7 @@ Graph load_json_graph(const std::string &path) {
       if (!vals.is_array() || static_cast<int64_t>(vals.size()) != count)
         r.fail(fmt::format("'values' must be an array of {} numbers for shape {}", count, v.shape.str()));
       for (size_t i = 0; i < vals.size(); ++i) {
-        if (!vals[i].is_number()) r.fail(fmt::format("values[{}] is not a number: {}", i, vals[i].dump()));
+        if (!vals[i].is_number()) r.fail(fmt::format("values[{}] is not a number: {}", i, show(vals[i])));
         v.data[i] = vals[i].get<float>();
       }
     } else {
@@ -213,6 +224,7 @@ Graph load_json_graph(const std::string &path) {
         r.where.clear();
         const std::string file = r.string(r.field(doc, "weights_file"), "weights_file");
         weights_bytes = r.integer(r.field(doc, "weights_bytes"), "weights_bytes");
+        if (weights_bytes < 0) r.fail(fmt::format("'weights_bytes' must be >= 0, got {}", weights_bytes));
         const std::string wpath = (std::filesystem::path(path).parent_path() / file).string();
         weights = read_file(r, wpath, "weights file");
         if (static_cast<int64_t>(weights.size()) < weights_bytes)

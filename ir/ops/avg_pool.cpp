@@ -27,7 +27,7 @@ void reference(const Graph &g, const Node &n, const std::vector<const Tensor *> 
         for (int64_t iy = sy.lo; iy < sy.hi; ++iy)
           for (int64_t ix = sx.lo; ix < sx.hi; ++ix) sum += in[0]->data[(p * x[2] + iy) * x[3] + ix];
         const int64_t divisor = a.count_include_pad ? sy.padded * sx.padded : (sy.hi - sy.lo) * (sx.hi - sx.lo);
-        out.data[(p * y[2] + oy) * y[3] + ox] = float(sum / double(divisor));
+        out.data[(p * y[2] + oy) * y[3] + ox] = float(apply_activation(a.activation, sum / double(divisor)));
       }
 }
 
@@ -50,9 +50,10 @@ void emit_c(KernelEmitContext &ctx) {
   w.line("float sum = 0.0f;");
   w.line("for (int iy = ylo; iy < yhi; ++iy) for (int ix = xlo; ix < xhi; ++ix) sum += xp[iy * {} + ix];", x[3]);
   if (a.count_include_pad)
-    w.line("yp[oy * {} + ox] = sum / (float)((r1 - r0) * (c1 - c0));", y[3]);
+    w.line("sum /= (float)((r1 - r0) * (c1 - c0));");
   else
-    w.line("yp[oy * {} + ox] = sum / (float)((yhi - ylo) * (xhi - xlo));", y[3]);
+    w.line("sum /= (float)((yhi - ylo) * (xhi - xlo));");
+  w.line("yp[oy * {} + ox] = {};", y[3], activation_c(a.activation, "sum"));
   w.close();
   w.close();
   w.close();
@@ -66,6 +67,6 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 namespace shufflec {
 extern const OpInfo kAvgPoolInfo;
 const OpInfo kAvgPoolInfo{OpKind::AvgPool, "avg_pool", {{"x", false, false}}, false,
-                          {"kernel", "stride", "pads", "ceil_mode", "count_include_pad"},
+                          {"kernel", "stride", "pads", "ceil_mode", "count_include_pad", "activation"},
                           ops::infer_pool, ops::reference, ops::emit_c, ops::mult_adds, false};
 }  // namespace shufflec

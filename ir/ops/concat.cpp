@@ -33,6 +33,7 @@ void reference(const Graph &, const Node &, const std::vector<const Tensor *> &i
 }
 
 void emit_c(KernelEmitContext &ctx) {
+  SHUFFLEC_ASSERT(!ctx.node.attrs.in_place);  // the backend emits no code for an in-place concat
   const Shape &os = ctx.graph.shape(ctx.node.output);
   const int64_t inner = os.elements() / (os[0] * os[1]);
   int64_t channel = 0;

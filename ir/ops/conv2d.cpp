@@ -1,4 +1,6 @@
-// conv2d: grouped 2-D convolution with zero padding, stride, dilation, optional bias and fused activation.
+// conv2d: grouped 2-D convolution with zero padding, stride, dilation, optional bias and fused epilogue.
+// Passes may add a residual operand (y = act(conv + residual)), an output channel map (the channel shuffle
+// absorbed: output channel m is stored at channel map[m]) and a tile for 1x1 convs (compiler/passes/).
 #include "ir/ops/common.h"
 
 namespace shufflec::ops {
@@ -13,6 +15,8 @@ ConvDims dims_of(const Graph &g, const Node &n) {
   const int64_t G = n.attrs.groups;
   return {x[0], x[1], x[2], x[3], w[0], w[2], w[3], y[2], y[3], G, x[1] / G, w[0] / G};
 }
+
+int64_t stored_channel(const Attrs &a, int64_t m) { return a.out_channel_map.empty() ? m : a.out_channel_map[m]; }
 
 Shape infer(const Graph &g, const Node &n) {
   expect_rank(g, n, 0, 4, "input");
@@ -29,7 +33,19 @@ Shape infer(const Graph &g, const Node &n) {
                                  w.str(), w[1], x.str(), G, x[1] / G));
   if (n.inputs.size() > 2) expect_vector(g, n, 2, w[0], "bias");
   auto [oh, ow] = infer_window(g, n, x, {w[2], w[3]});
-  return Shape{{x[0], w[0], oh, ow}};
+  Shape out{{x[0], w[0], oh, ow}};
+  if (n.inputs.size() > 3 && in_shape(g, n, 3) != out)
+    throw g.error(n, fmt::format("residual {} does not match the output {}", in_shape(g, n, 3).str(), out.str()));
+  const auto &map = n.attrs.out_channel_map;
+  if (!map.empty()) {
+    std::vector<bool> seen(static_cast<size_t>(w[0]), false);
+    if (static_cast<int64_t>(map.size()) != w[0]) throw g.error(n, "output channel map has the wrong length");
+    for (int64_t c : map) {
+      if (c < 0 || c >= w[0] || seen[static_cast<size_t>(c)]) throw g.error(n, "output channel map is no permutation");
+      seen[static_cast<size_t>(c)] = true;
+    }
+  }
+  return out;
 }
 
 void reference(const Graph &g, const Node &n, const std::vector<const Tensor *> &in, Tensor &out) {
@@ -37,9 +53,10 @@ void reference(const Graph &g, const Node &n, const std::vector<const Tensor *> 
   const Attrs &a = n.attrs;
   const float *x = in[0]->data.data(), *w = in[1]->data.data();
   const float *b = in.size() > 2 ? in[2]->data.data() : nullptr;
+  const float *r = in.size() > 3 ? in[3]->data.data() : nullptr;
   for (int64_t nn = 0; nn < d.N; ++nn)
     for (int64_t m = 0; m < d.M; ++m) {
-      const int64_t group = m / d.MG;
+      const int64_t group = m / d.MG, stored = stored_channel(a, m);
       for (int64_t oy = 0; oy < d.OH; ++oy)
         for (int64_t ox = 0; ox < d.OW; ++ox) {
           double acc = b ? b[m] : 0.0;
@@ -52,21 +69,33 @@ void reference(const Graph &g, const Node &n, const std::vector<const Tensor *> 
                 acc += double(x[((nn * d.C + group * d.CG + c) * d.H + iy) * d.W + ix]) *
                        w[((m * d.CG + c) * d.KH + ky) * d.KW + kx];
               }
-          out.data[((nn * d.M + m) * d.OH + oy) * d.OW + ox] = float(apply_activation(a.activation, acc));
+          const int64_t o = ((nn * d.M + stored) * d.OH + oy) * d.OW + ox;
+          if (r) acc += r[o];
+          out.data[o] = float(apply_activation(a.activation, acc));
         }
     }
 }
 
-// 1x1, stride 1, no padding: each output plane is a weighted sum of its group's input planes (vectorises over
-// pixels).
-void emit_pointwise(KernelEmitContext &ctx, const ConvDims &d, bool has_bias) {
+// The C expression for the channel output channel `m` is stored at.
+std::string emit_channel_map(CWriter &w, const Attrs &a) {
+  if (a.out_channel_map.empty()) return "";
+  w.line("static const int stored[{}] = {{{}}};", a.out_channel_map.size(), fmt::join(a.out_channel_map, ", "));
+  return "stored";
+}
+
+// 1x1, stride 1, no padding: each output plane is a weighted sum of its group's input planes. Untiled: one output
+// plane at a time (vectorises over pixels).
+void emit_pointwise(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool has_residual) {
   CWriter &w = ctx.w;
+  const Attrs &a = ctx.node.attrs;
   const int64_t HW = d.H * d.W;
+  const std::string map = emit_channel_map(w, a);
+  const std::string at = map.empty() ? "m" : map + "[m]";
   w.open("for (int n = 0; n < {}; ++n)", d.N);
   w.open("for (int m = 0; m < {}; ++m)", d.M);
   w.line("const float *restrict wm = {} + m * {};", ctx.in[1], d.CG);
   w.line("const float *restrict xg = {} + n * {} + (m / {}) * {};", ctx.in[0], d.C * HW, d.MG, d.CG * HW);
-  w.line("float *restrict yp = {} + n * {} + m * {};", ctx.out, d.M * HW, HW);
+  w.line("float *restrict yp = {} + n * {} + {} * {};", ctx.out, d.M * HW, at, HW);
   w.line("const float b = {};", has_bias ? ctx.in[2] + "[m]" : "0.0f");
   w.line("for (int p = 0; p < {}; ++p) yp[p] = b;", HW);
   w.open("for (int c = 0; c < {}; ++c)", d.CG);
@@ -74,20 +103,70 @@ void emit_pointwise(KernelEmitContext &ctx, const ConvDims &d, bool has_bias) {
   w.line("const float *restrict xp = xg + c * {};", HW);
   w.line("for (int p = 0; p < {}; ++p) yp[p] += wv * xp[p];", HW);
   w.close();
-  if (ctx.node.attrs.activation != Activation::None)
-    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", HW, activation_c(ctx.node.attrs.activation, "yp[p]"));
+  if (has_residual) {
+    w.line("const float *restrict rp = {} + n * {} + {} * {};", ctx.in[3], d.M * HW, at, HW);
+    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", HW, activation_c(a.activation, "(yp[p] + rp[p])"));
+  } else if (a.activation != Activation::None) {
+    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", HW, activation_c(a.activation, "yp[p]"));
+  }
   w.close();
   w.close();
 }
 
-void emit_general(KernelEmitContext &ctx, const ConvDims &d, bool has_bias) {
+// Tiled 1x1 group conv: per group, a small GEMM [MG x CG] x [CG x HW] in blocks of tile[0] output channels by
+// tile[1] pixels. The accumulator block stays in registers/L1 and each input row segment is reused tile[0] times.
+void emit_pointwise_tiled(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool has_residual) {
   CWriter &w = ctx.w;
   const Attrs &a = ctx.node.attrs;
+  const int64_t HW = d.H * d.W, MB = a.tile[0], PT = a.tile[1];
+  const std::string map = emit_channel_map(w, a);
+  w.open("for (int n = 0; n < {}; ++n)", d.N);
+  w.open("for (int g = 0; g < {}; ++g)", d.G);
+  w.line("const float *restrict xg = {} + n * {} + g * {};", ctx.in[0], d.C * HW, d.CG * HW);
+  w.open("for (int p0 = 0; p0 < {}; p0 += {})", HW, PT);
+  w.line("const int pn = {} - p0 < {} ? {} - p0 : {};", HW, PT, HW, PT);
+  w.open("for (int m0 = g * {}; m0 < (g + 1) * {}; m0 += {})", d.MG, d.MG, MB);
+  w.line("float acc[{}][{}];", MB, PT);
+  w.line("const int mn = (g + 1) * {} - m0 < {} ? (g + 1) * {} - m0 : {};", d.MG, MB, d.MG, MB);
+  w.open("for (int j = 0; j < mn; ++j)");
+  w.line("const float b = {};", has_bias ? ctx.in[2] + "[m0 + j]" : "0.0f");
+  w.line("for (int p = 0; p < pn; ++p) acc[j][p] = b;");
+  w.close();
+  w.open("for (int c = 0; c < {}; ++c)", d.CG);
+  w.line("const float *restrict xp = xg + c * {} + p0;", HW);
+  w.open("for (int j = 0; j < mn; ++j)");
+  w.line("const float wv = {}[(m0 + j) * {} + c];", ctx.in[1], d.CG);
+  w.line("for (int p = 0; p < pn; ++p) acc[j][p] += wv * xp[p];");
+  w.close();
+  w.close();
+  w.open("for (int j = 0; j < mn; ++j)");
+  const std::string at = map.empty() ? "(m0 + j)" : map + "[m0 + j]";
+  w.line("float *restrict yp = {} + n * {} + {} * {} + p0;", ctx.out, d.M * HW, at, HW);
+  if (has_residual) {
+    w.line("const float *restrict rp = {} + n * {} + {} * {} + p0;", ctx.in[3], d.M * HW, at, HW);
+    w.line("for (int p = 0; p < pn; ++p) yp[p] = {};", activation_c(a.activation, "(acc[j][p] + rp[p])"));
+  } else {
+    w.line("for (int p = 0; p < pn; ++p) yp[p] = {};", activation_c(a.activation, "acc[j][p]"));
+  }
+  w.close();
+  w.close();
+  w.close();
+  w.close();
+  w.close();
+}
+
+void emit_general(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool has_residual) {
+  CWriter &w = ctx.w;
+  const Attrs &a = ctx.node.attrs;
+  const std::string map = emit_channel_map(w, a);
+  const std::string at = map.empty() ? "m" : map + "[m]";
   w.open("for (int n = 0; n < {}; ++n)", d.N);
   w.open("for (int m = 0; m < {}; ++m)", d.M);
-  w.line("const float *restrict xg = {} + n * {} + (m / {}) * {};", ctx.in[0], d.C * d.H * d.W, d.MG, d.CG * d.H * d.W);
+  w.line("const float *restrict xg = {} + n * {} + (m / {}) * {};", ctx.in[0], d.C * d.H * d.W, d.MG,
+         d.CG * d.H * d.W);
   w.line("const float *restrict wm = {} + m * {};", ctx.in[1], d.CG * d.KH * d.KW);
-  w.line("float *restrict yp = {} + (n * {} + m) * {};", ctx.out, d.M, d.OH * d.OW);
+  w.line("float *restrict yp = {} + (n * {} + {}) * {};", ctx.out, d.M, at, d.OH * d.OW);
+  if (has_residual) w.line("const float *restrict rp = {} + (n * {} + {}) * {};", ctx.in[3], d.M, at, d.OH * d.OW);
   w.open("for (int oy = 0; oy < {}; ++oy)", d.OH);
   w.open("for (int ox = 0; ox < {}; ++ox)", d.OW);
   w.line("float acc = {};", has_bias ? ctx.in[2] + "[m]" : "0.0f");
@@ -102,6 +181,7 @@ void emit_general(KernelEmitContext &ctx, const ConvDims &d, bool has_bias) {
   w.close();
   w.close();
   w.close();
+  if (has_residual) w.line("acc += rp[oy * {} + ox];", d.OW);
   w.line("yp[oy * {} + ox] = {};", d.OW, activation_c(a.activation, "acc"));
   w.close();
   w.close();
@@ -112,13 +192,15 @@ void emit_general(KernelEmitContext &ctx, const ConvDims &d, bool has_bias) {
 void emit_c(KernelEmitContext &ctx) {
   const ConvDims d = dims_of(ctx.graph, ctx.node);
   const Attrs &a = ctx.node.attrs;
-  const bool has_bias = ctx.node.inputs.size() > 2;
+  const bool has_bias = ctx.node.inputs.size() > 2, has_residual = ctx.node.inputs.size() > 3;
   const bool pointwise = d.KH == 1 && d.KW == 1 && a.stride == std::array<int64_t, 2>{1, 1} &&
                          a.pads == std::array<int64_t, 4>{0, 0, 0, 0};
-  if (pointwise)
-    emit_pointwise(ctx, d, has_bias);
+  if (pointwise && a.tile[0] > 0)
+    emit_pointwise_tiled(ctx, d, has_bias, has_residual);
+  else if (pointwise)
+    emit_pointwise(ctx, d, has_bias, has_residual);
   else
-    emit_general(ctx, d, has_bias);
+    emit_general(ctx, d, has_bias, has_residual);
 }
 
 int64_t mult_adds(const Graph &g, const Node &n) {
@@ -133,7 +215,7 @@ namespace shufflec {
 extern const OpInfo kConv2dInfo;
 const OpInfo kConv2dInfo{
     OpKind::Conv2d, "conv2d",
-    {{"x", false, false}, {"weight", true, false}, {"bias", true, true}}, false,
+    {{"x", false, false}, {"weight", true, false}, {"bias", true, true}, {"residual", false, true}}, false,
     {"stride", "pads", "dilation", "groups", "activation"},
     ops::infer, ops::reference, ops::emit_c, ops::mult_adds, false};
 }  // namespace shufflec

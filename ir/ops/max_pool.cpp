@@ -20,7 +20,7 @@ void reference(const Graph &g, const Node &n, const std::vector<const Tensor *> 
             if (v > best || std::isnan(v)) best = v;
             if (std::isnan(best)) break;
           }
-        out.data[(p * y[2] + oy) * y[3] + ox] = best;
+        out.data[(p * y[2] + oy) * y[3] + ox] = float(apply_activation(a.activation, best));
       }
 }
 
@@ -44,7 +44,7 @@ void emit_c(KernelEmitContext &ctx) {
   w.line("if (v > best || v != v) best = v;");
   w.close();
   w.close();
-  w.line("yp[oy * {} + ox] = best;", y[3]);
+  w.line("yp[oy * {} + ox] = {};", y[3], activation_c(a.activation, "best"));
   w.close();
   w.close();
   w.close();
@@ -58,6 +58,6 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 namespace shufflec {
 extern const OpInfo kMaxPoolInfo;
 const OpInfo kMaxPoolInfo{OpKind::MaxPool, "max_pool", {{"x", false, false}}, false,
-                          {"kernel", "stride", "pads", "dilation", "ceil_mode"},
+                          {"kernel", "stride", "pads", "dilation", "ceil_mode", "activation"},
                           ops::infer_pool, ops::reference, ops::emit_c, ops::mult_adds, false};
 }  // namespace shufflec

@@ -93,8 +93,8 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   auto pointer = [&](ValueId v) -> std::string {
     const Storage &s = plan.values[static_cast<size_t>(v)];
     switch (s.kind) {
-      case StorageKind::GraphInput: return "input";
-      case StorageKind::GraphOutput: return "output";
+      case StorageKind::GraphInput: return s.offset ? fmt::format("(input + {})", s.offset) : "input";
+      case StorageKind::GraphOutput: return s.offset ? fmt::format("(output + {})", s.offset) : "output";
       case StorageKind::Constant: return fmt::format("(sc_weights.f + {})", blob_offset.at(v));
       case StorageKind::Arena: return s.offset ? fmt::format("(a + {})", s.offset) : "a";
     }
@@ -153,9 +153,13 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node &n = g.nodes[i];
     const std::string fn = fmt::format("layer{}_{}", i, c_identifier(n.name));
-    if (plan.values[static_cast<size_t>(n.output)].alias_of != kNoValue) {
+    if (op_info(n.op).aliases_input && plan.values[static_cast<size_t>(n.output)].alias_of != kNoValue) {
       calls.push_back(fmt::format("/* {}: {} reuses the bytes of '{}' */", n.name, op_name(n.op),
                                   g.value(n.inputs[0]).name));
+      continue;
+    }
+    if (n.op == OpKind::Concat && n.attrs.in_place) {
+      calls.push_back(fmt::format("/* {}: concat done in place, its inputs were written into their slices */", n.name));
       continue;
     }
     KernelEmitContext ctx{w, g, n, {}, "y"};
