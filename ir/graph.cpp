@@ -160,7 +160,7 @@ std::string print_graph(const Graph &g) {
                                   fmt::join(a.out_channel_map.begin(), a.out_channel_map.begin() + long(shown), ","),
                                   shown < a.out_channel_map.size() ? ",..." : ""));
     }
-    if (a.tile[0] > 0) attrs.push_back(fmt::format("tile={}x{}", a.tile[0], a.tile[1]));
+    if (a.tile[0] > 0) attrs.push_back(fmt::format("tile={}x{}/{}", a.tile[0], a.tile[1], a.tile[2]));
     if (a.in_place) attrs.push_back("in_place");
     out += fmt::format("  %{} {} = {}({}){}{}\n", n.name, g.shape(n.output).str(), info.name, fmt::join(ins, ", "),
                        attrs.empty() ? "" : " ", fmt::join(attrs, " "));

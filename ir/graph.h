@@ -60,8 +60,10 @@ struct Attrs {
   // conv2d: output channel m is stored at channel out_channel_map[m] (empty: identity). This is how a channel
   // shuffle costs nothing: the producer writes each output plane where the shuffle would have moved it.
   std::vector<int64_t> out_channel_map;
-  // conv2d 1x1: {output channels, pixels} computed per register/cache block; {0, 0} = untiled.
-  std::array<int64_t, 2> tile{0, 0};
+  // conv2d 1x1: {output channels, pixels} of the register block and the pixels of the cache slab (a multiple of
+  // the register block's) whose input stays in L1 while every output channel block of the group passes over it.
+  // {0, 0, 0} = untiled.
+  std::array<int64_t, 3> tile{0, 0, 0};
   // concat: the producers write straight into their channel slices of the output, so the concat copies nothing.
   bool in_place = false;
 };

@@ -48,12 +48,13 @@ struct Reader {
     return v.get<std::string>();
   }
   int64_t integer(const json &v, const char *what) const {
-    if (v.is_number_integer()) return v.get<int64_t>();
+    // Unsigned first: is_number_integer() is true for unsigned values too, and 2^64 - 1 would read as -1.
     if (v.is_number_unsigned()) {
       const uint64_t u = v.get<uint64_t>();
       if (u > uint64_t(INT64_MAX)) fail(fmt::format("'{}' is absurdly large", what));
       return int64_t(u);
     }
+    if (v.is_number_integer()) return v.get<int64_t>();
     if (v.is_number_float()) {
       const double d = v.get<double>();
       if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) return int64_t(d);

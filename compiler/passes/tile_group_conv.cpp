@@ -1,9 +1,9 @@
-// tile_group_conv: chooses, per 1x1 (group) conv, the block of output channels x pixels computed together, from the
-// layer's shape and the target's L1 size (documented in docs/passes.md):
-//   pixels   PT = the largest multiple of the vector width with CG * PT floats (one input block) <= L1 / 2,
-//                clamped to [vector width, 256] and to H*W;
-//   channels MB = the largest count <= min(MG, 16) with MB * PT floats (the accumulators) <= L1 / 4.
-// The input block is then read once per MB output channels instead of once per output channel.
+// tile_group_conv: chooses, per 1x1 (group) conv, how its per-group GEMM [MG x CG] x [CG x HW] is blocked, from the
+// layer's shape and the target description (docs/passes.md):
+//   register block PT pixels = 2 vector widths (capped at H*W), MB output channels = the largest divisor of MG
+//     whose MB x PT accumulators fit 12 vector registers;
+//   cache slab PB pixels = the largest multiple of PT whose CG x PB input block fits half the L1 cache, so it is
+//     read from memory once and reused by all MG / MB channel blocks.
 #include <algorithm>
 
 #include "compiler/passes/passes.h"
@@ -13,6 +13,7 @@ namespace shufflec {
 bool tile_group_conv(Graph &g, const PassContext &ctx) {
   bool changed = false;
   const int64_t vec = std::max<int64_t>(ctx.target.vector_floats, 1), l1_floats = ctx.target.l1_bytes / 4;
+  constexpr int64_t kAccumulatorRegisters = 12;
   for (Node &n : g.nodes) {
     if (n.op != OpKind::Conv2d || n.attrs.tile[0] != 0) continue;
     const Shape &w = g.shape(n.inputs[1]), &x = g.shape(n.inputs[0]);
@@ -20,10 +21,14 @@ bool tile_group_conv(Graph &g, const PassContext &ctx) {
     if (w[2] != 1 || w[3] != 1 || a.stride != std::array<int64_t, 2>{1, 1} || a.pads != std::array<int64_t, 4>{})
       continue;
     const int64_t HW = x[2] * x[3], CG = w[1], MG = w[0] / a.groups;
-    int64_t pt = std::clamp<int64_t>((l1_floats / 2) / CG / vec * vec, vec, 256);
-    pt = std::min(pt, HW);
-    const int64_t mb = std::clamp<int64_t>((l1_floats / 4) / pt, 1, std::min<int64_t>(MG, 16));
-    n.attrs.tile = {mb, pt};
+    const int64_t pt = std::min(2 * vec, HW);
+    const int64_t vectors_per_row = (pt + vec - 1) / vec;
+    int64_t mb = 1;
+    for (int64_t d = 1; d <= MG; ++d)
+      if (MG % d == 0 && d * vectors_per_row <= kAccumulatorRegisters) mb = d;
+    const int64_t slab = std::max<int64_t>(1, (l1_floats / 2) / (CG * pt)) * pt;
+    const int64_t pb = std::min(slab, (HW + pt - 1) / pt * pt);
+    n.attrs.tile = {mb, pt, pb};
     changed = true;
   }
   return changed;

@@ -113,53 +113,88 @@ void emit_pointwise(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bo
   w.close();
 }
 
-// Tiled 1x1 group conv: per group, a small GEMM [MG x CG] x [CG x HW] in blocks of tile[0] output channels by
-// tile[1] pixels. The accumulator block stays in registers/L1 and each input row segment is reused tile[0] times.
-void emit_pointwise_tiled(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool has_residual) {
+// Tiled 1x1 group conv: per group a small GEMM [MG x CG] x [CG x HW], in register blocks of MB output channels x
+// PT pixels (constant trip counts, so the C compiler keeps the accumulators in vector registers), inside cache slabs
+// of PB pixels whose CG x PB input block stays in L1 while all MG / MB channel blocks pass over it.
+void emit_pointwise_block(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool has_residual,
+                          const std::string &map, int64_t pixels) {
   CWriter &w = ctx.w;
   const Attrs &a = ctx.node.attrs;
-  const int64_t HW = d.H * d.W, MB = a.tile[0], PT = a.tile[1];
-  const std::string map = emit_channel_map(w, a);
-  w.open("for (int n = 0; n < {}; ++n)", d.N);
-  w.open("for (int g = 0; g < {}; ++g)", d.G);
-  w.line("const float *restrict xg = {} + n * {} + g * {};", ctx.in[0], d.C * HW, d.CG * HW);
-  w.open("for (int p0 = 0; p0 < {}; p0 += {})", HW, PT);
-  w.line("const int pn = {} - p0 < {} ? {} - p0 : {};", HW, PT, HW, PT);
-  w.open("for (int m0 = g * {}; m0 < (g + 1) * {}; m0 += {})", d.MG, d.MG, MB);
-  w.line("float acc[{}][{}];", MB, PT);
-  w.line("const int mn = (g + 1) * {} - m0 < {} ? (g + 1) * {} - m0 : {};", d.MG, MB, d.MG, MB);
-  w.open("for (int j = 0; j < mn; ++j)");
+  const int64_t HW = d.H * d.W, MB = a.tile[0];
+  w.open("");
+  w.line("float acc[{}][{}];", MB, pixels);
+  w.open("for (int j = 0; j < {}; ++j)", MB);
   w.line("const float b = {};", has_bias ? ctx.in[2] + "[m0 + j]" : "0.0f");
-  w.line("for (int p = 0; p < pn; ++p) acc[j][p] = b;");
+  w.line("for (int p = 0; p < {}; ++p) acc[j][p] = b;", pixels);
   w.close();
   w.open("for (int c = 0; c < {}; ++c)", d.CG);
   w.line("const float *restrict xp = xg + c * {} + p0;", HW);
-  w.open("for (int j = 0; j < mn; ++j)");
-  w.line("const float wv = {}[(m0 + j) * {} + c];", ctx.in[1], d.CG);
-  w.line("for (int p = 0; p < pn; ++p) acc[j][p] += wv * xp[p];");
+  w.open("for (int j = 0; j < {}; ++j)", MB);
+  w.line("const float wv = wb[j * {} + c];", d.CG);
+  w.line("for (int p = 0; p < {}; ++p) acc[j][p] += wv * xp[p];", pixels);
   w.close();
   w.close();
-  w.open("for (int j = 0; j < mn; ++j)");
+  w.open("for (int j = 0; j < {}; ++j)", MB);
   const std::string at = map.empty() ? "(m0 + j)" : map + "[m0 + j]";
   w.line("float *restrict yp = {} + n * {} + {} * {} + p0;", ctx.out, d.M * HW, at, HW);
   if (has_residual) {
     w.line("const float *restrict rp = {} + n * {} + {} * {} + p0;", ctx.in[3], d.M * HW, at, HW);
-    w.line("for (int p = 0; p < pn; ++p) yp[p] = {};", activation_c(a.activation, "(acc[j][p] + rp[p])"));
+    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", pixels, activation_c(a.activation, "(acc[j][p] + rp[p])"));
   } else {
-    w.line("for (int p = 0; p < pn; ++p) yp[p] = {};", activation_c(a.activation, "acc[j][p]"));
+    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", pixels, activation_c(a.activation, "acc[j][p]"));
   }
   w.close();
+  w.close();
+}
+
+void emit_pointwise_tiled(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool has_residual) {
+  CWriter &w = ctx.w;
+  const Attrs &a = ctx.node.attrs;
+  const int64_t HW = d.H * d.W, MB = a.tile[0], PT = a.tile[1], PB = a.tile[2];
+  SHUFFLEC_ASSERT(MB > 0 && d.MG % MB == 0 && PT > 0 && PB % PT == 0);
+  const int64_t full = HW / PT * PT, tail = HW - full;
+  const std::string map = emit_channel_map(w, a);
+  w.open("for (int n = 0; n < {}; ++n)", d.N);
+  w.open("for (int g = 0; g < {}; ++g)", d.G);
+  w.line("const float *restrict xg = {} + n * {} + g * {};", ctx.in[0], d.C * HW, d.CG * HW);
+  w.open("for (int pb = 0; pb < {}; pb += {})", HW, PB);
+  w.line("const int pe = pb + {} < {} ? pb + {} : {};", PB, full, PB, full);
+  w.open("for (int m0 = g * {}; m0 < (g + 1) * {}; m0 += {})", d.MG, d.MG, MB);
+  w.line("const float *restrict wb = {} + m0 * {};", ctx.in[1], d.CG);
+  w.open("for (int p0 = pb; p0 < pe; p0 += {})", PT);
+  emit_pointwise_block(ctx, d, has_bias, has_residual, map, PT);
+  w.close();
+  if (tail > 0) {
+    w.open("if (pb + {} >= {})", PB, HW);
+    w.line("const int p0 = {};", full);
+    emit_pointwise_block(ctx, d, has_bias, has_residual, map, tail);
+    w.close();
+  }
   w.close();
   w.close();
   w.close();
   w.close();
 }
 
+// Any other conv, one output row at a time: for each (input channel, kernel tap) the row accumulates
+// weight * input over the output columns whose tap lands inside the input (bounds known at compile time), so the
+// inner loop has no branches and vectorises; padding costs nothing.
 void emit_general(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool has_residual) {
   CWriter &w = ctx.w;
   const Attrs &a = ctx.node.attrs;
   const std::string map = emit_channel_map(w, a);
   const std::string at = map.empty() ? "m" : map + "[m]";
+  std::vector<int64_t> lo, hi;  // per kernel column: output columns [lo, hi) whose tap is inside the input
+  for (int64_t kx = 0; kx < d.KW; ++kx) {
+    const int64_t off = kx * a.dilation[1] - a.pads[1];  // ix = ox * SW + off
+    int64_t l = 0, h = d.OW;
+    while (l < h && l * a.stride[1] + off < 0) ++l;
+    while (h > l && (h - 1) * a.stride[1] + off >= d.W) --h;
+    lo.push_back(l);
+    hi.push_back(h);
+  }
+  w.line("static const int col_lo[{}] = {{{}}}, col_hi[{}] = {{{}}};", d.KW, fmt::join(lo, ", "), d.KW,
+         fmt::join(hi, ", "));
   w.open("for (int n = 0; n < {}; ++n)", d.N);
   w.open("for (int m = 0; m < {}; ++m)", d.M);
   w.line("const float *restrict xg = {} + n * {} + (m / {}) * {};", ctx.in[0], d.C * d.H * d.W, d.MG,
@@ -168,22 +203,24 @@ void emit_general(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool
   w.line("float *restrict yp = {} + (n * {} + {}) * {};", ctx.out, d.M, at, d.OH * d.OW);
   if (has_residual) w.line("const float *restrict rp = {} + (n * {} + {}) * {};", ctx.in[3], d.M, at, d.OH * d.OW);
   w.open("for (int oy = 0; oy < {}; ++oy)", d.OH);
-  w.open("for (int ox = 0; ox < {}; ++ox)", d.OW);
-  w.line("float acc = {};", has_bias ? ctx.in[2] + "[m]" : "0.0f");
+  w.line("float *restrict yr = yp + oy * {};", d.OW);
+  w.line("for (int ox = 0; ox < {}; ++ox) yr[ox] = {};", d.OW, has_bias ? ctx.in[2] + "[m]" : "0.0f");
   w.open("for (int c = 0; c < {}; ++c)", d.CG);
   w.open("for (int ky = 0; ky < {}; ++ky)", d.KH);
   w.line("const int iy = oy * {} - {} + ky * {};", a.stride[0], a.pads[0], a.dilation[0]);
   w.line("if (iy < 0 || iy >= {}) continue;", d.H);
   w.open("for (int kx = 0; kx < {}; ++kx)", d.KW);
-  w.line("const int ix = ox * {} - {} + kx * {};", a.stride[1], a.pads[1], a.dilation[1]);
-  w.line("if (ix < 0 || ix >= {}) continue;", d.W);
-  w.line("acc += xg[(c * {} + iy) * {} + ix] * wm[(c * {} + ky) * {} + kx];", d.H, d.W, d.KH, d.KW);
+  w.line("const float wv = wm[(c * {} + ky) * {} + kx];", d.KH, d.KW);
+  w.line("const float *restrict xr = xg + (c * {} + iy) * {} + kx * {} - {};", d.H, d.W, a.dilation[1], a.pads[1]);
+  w.line("for (int ox = col_lo[kx]; ox < col_hi[kx]; ++ox) yr[ox] += wv * xr[ox * {}];", a.stride[1]);
   w.close();
   w.close();
   w.close();
-  if (has_residual) w.line("acc += rp[oy * {} + ox];", d.OW);
-  w.line("yp[oy * {} + ox] = {};", d.OW, activation_c(a.activation, "acc"));
-  w.close();
+  if (has_residual)
+    w.line("for (int ox = 0; ox < {}; ++ox) yr[ox] = {};", d.OW,
+           activation_c(a.activation, "(yr[ox] + rp[oy * " + std::to_string(d.OW) + " + ox])"));
+  else if (a.activation != Activation::None)
+    w.line("for (int ox = 0; ox < {}; ++ox) yr[ox] = {};", d.OW, activation_c(a.activation, "yr[ox]"));
   w.close();
   w.close();
   w.close();

@@ -163,8 +163,9 @@ TEST_CASE("tile_group_conv tiles 1x1 group convs from the shape and L1 size, not
   GraphBuilder b(Shape{{1, 240, 28, 28}});
   auto c = b.conv("pw", b.input(), 60, 1, 3);
   Graph after = run_and_compare(b.finish(c), tile_group_conv, true);
-  // CG = 80 input channels per group: 80 * PT <= 4096 floats -> PT = 48 (multiple of 4, <= 51); MB = min(20, 16).
-  CHECK(after.nodes[0].attrs.tile == std::array<int64_t, 2>{16, 48});
+  // PT = 2 x 4 floats; MB = the largest divisor of 20 channels per group with MB x 2 vectors <= 12 registers: 5;
+  // slab: 80 input channels x PB <= 4096 floats -> PB = 6 x 8 = 48.
+  CHECK(after.nodes[0].attrs.tile == std::array<int64_t, 3>{5, 8, 48});
   GraphBuilder b2(Shape{{1, 8, 6, 6}});
   run_and_compare(b2.finish(b2.conv("k3", b2.input(), 8, 3)), tile_group_conv, false);
 }
