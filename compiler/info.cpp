@@ -23,6 +23,7 @@ ModelCost model_cost(const Graph &g) {
   std::set<ValueId> counted;
   for (const Node &n : g.nodes) {
     c.mult_adds += op_info(n.op).mult_adds(g, n);
+    if (n.op == OpKind::Conv2d) c.conv_mult_adds += op_info(n.op).mult_adds(g, n);
     for (ValueId v : n.inputs)
       if (g.is_constant(v) && counted.insert(v).second) c.parameters += g.shape(v).elements();
   }
@@ -38,9 +39,12 @@ std::string info_table(const Graph &g) {
                        op_info(n.op).mult_adds(g, n), node_parameters(g, n));
   const ModelCost c = model_cost(g);
   const MemoryPlan plan = plan_memory(g);
-  out += fmt::format("\ntotal: {:.2f} MFLOPs (mult-adds of convolutions and fully connected layers, as Megvii counts "
-                     "them), {:.3f} M parameters ({:.2f} MB as float32)\n",
+  out += fmt::format("\ntotal: {:.2f} MFLOPs (FLOPs = mult-adds, as Megvii counts them, of convolutions and fully "
+                     "connected layers), {:.3f} M parameters ({:.2f} MB as float32)\n",
                      double(c.mult_adds) / 1e6, double(c.parameters) / 1e6, double(c.parameters) * 4 / 1e6);
+  out += fmt::format("convolutions alone: {:.2f} MFLOPs (the count of the ShuffleNet paper's Table 1, which leaves out "
+                     "the final FC layer)\n",
+                     double(c.conv_mult_adds) / 1e6);
   out += fmt::format("activation arena: {} bytes (liveness lower bound {} bytes)\n", plan.arena_bytes(),
                      plan.lower_bound_floats * 4);
   return out;

@@ -8,7 +8,8 @@
 namespace shufflec {
 
 struct ModelCost {
-  int64_t mult_adds = 0;  // Megvii's FLOPs: multiply-adds of convolutions and fully connected layers
+  int64_t mult_adds = 0;       // multiply-adds of convolutions and fully connected layers
+  int64_t conv_mult_adds = 0;  // of convolutions alone: what the ShuffleNet paper's Table 1 counts
   int64_t parameters = 0;  // weights and biases of the layers (BN statistics included)
 };
 

@@ -7,6 +7,7 @@
 
 #include "ir/c_writer.h"
 #include "ir/graph.h"
+#include "ir/target_desc.h"
 
 namespace shufflec {
 
@@ -30,6 +31,7 @@ struct KernelEmitContext {
   const Node &node;
   std::vector<std::string> in;  // one C expression (const float *) per node input
   std::string out;              // C expression (float *) for the output
+  const TargetDesc &target;     // vector dialect and sizes of the machine the C is for
 };
 
 struct OpInfo {

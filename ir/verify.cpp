@@ -68,7 +68,8 @@ void verify(const Graph &g) {
     if (s != g.shape(n.output))
       throw g.error(n, fmt::format("output shape {} differs from the inferred {}", g.shape(n.output).str(), s.str()));
   }
-  if (!defined.count(g.output)) throw g.error("graph output is never computed");
+  if (!defined.count(g.output) || g.value(g.output).kind != ValueKind::Intermediate)
+    throw g.error("graph output is never computed by a node");
 }
 
 }  // namespace shufflec

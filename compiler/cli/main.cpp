@@ -1,4 +1,4 @@
-// The shufflec command line: compile, run, info, compare. User errors print one line and exit 1.
+// The shufflec command line: compile, run, info, compare, convert. User errors print one line and exit 1.
 #include <filesystem>
 #include <iostream>
 #include <cmath>
@@ -6,6 +6,7 @@
 #include <set>
 
 #include "compiler/frontend/json_frontend.h"
+#include "compiler/frontend/onnx_frontend.h"
 #include "compiler/info.h"
 #include "compiler/output_files.h"
 #include "compiler/passes/passes.h"
@@ -14,6 +15,10 @@
 #include "ir/interpreter.h"
 #include "ir/memory_plan.h"
 #include "targets/c/c_backend.h"
+#include "targets/target.h"
+
+#include <llvm/Support/FileSystem.h>
+#include <llvm/Support/Program.h>
 
 namespace shufflec {
 namespace {
@@ -21,11 +26,15 @@ namespace {
 constexpr const char *kUsage = R"(usage: shufflec <command> [options]
 
 commands:
-  compile MODEL -o DIR [--prefix NAME] [--target c] [--emit-test] [--test-input FILE]
-      Compile MODEL (a .json graph, docs/format.md) to DIR/NAME.c, DIR/NAME.h and DIR/NAME.memplan.json. NAME
+  compile MODEL -o DIR [--prefix NAME] [--target T] [--emit c|obj|lib] [--emit-test] [--test-input FILE]
+      Compile MODEL (a .json graph, docs/format.md, or an .onnx model, docs/onnx.md) to DIR/NAME.c, DIR/NAME.h and DIR/NAME.memplan.json. NAME
       defaults to the model's name made into a C identifier. --emit-test also writes DIR/NAME_test.c, a
       self-checking main() holding an input (seeded random, or --test-input FILE) and the reference interpreter's
       output for it (computed on the graph before any pass).
+        --target=T              c (portable C99, default), native, or an LLVM triple with features:
+                                x86_64-linux-gnu+avx2,fma, aarch64-linux-gnu, armv7a-linux-gnueabihf+neon
+        --emit=c|obj|lib        also compile the C with clang for the target's triple: DIR/NAME.o or
+                                DIR/libNAME.a (one command from a model to a library for an ARM board)
         --dump-after=PASS|all   print the IR after that pass (when it changed the graph)
         --passes=LIST           run only these passes (comma-separated; empty: none)
         --no-pass=NAME          skip a pass (repeatable)
@@ -39,6 +48,11 @@ commands:
       peak step and what is live there.
   compare OUT REF [--tolerance T]
       Compare two float32 files: passes when max|OUT-REF| / max|REF| <= T (default 1e-5).
+  convert MODEL -o OUT.json
+      Write MODEL as a shufflec JSON graph OUT.json plus its weights file OUT.weights beside it (docs/format.md).
+
+MODEL is a .json graph or an .onnx model. For an ONNX model whose input has dynamic dimensions:
+  --input-shape NAME=1,3,224,224   the input's full shape (NAME may be left out: "1,3,224,224")
 
 options:
   -h, --help      show this help
@@ -55,7 +69,8 @@ struct Args {
 Args parse_args(int argc, char **argv) {
   static const std::set<std::string> with_value = {"-o",          "--prefix",     "--target",     "--input",
                                                    "--output",    "--tolerance",  "--test-input", "--dump-after",
-                                                   "--passes",    "--no-pass",    "--ram-budget", "--flash-budget"};
+                                                   "--passes",    "--no-pass",    "--ram-budget", "--flash-budget", "--input-shape",
+                                                   "--emit"};
   static const std::set<std::string> flags = {"--emit-test", "--memory"};
   Args a;
   for (int i = 1; i < argc; ++i) {
@@ -126,9 +141,6 @@ PipelineOptions pipeline_options(const Args &a) {
   names.insert(p.listed.begin(), p.listed.end());
   if (!p.dump_after.empty()) names.insert(p.dump_after);
   check_pass_names(names);
-#ifdef NDEBUG
-  p.verify_each = false;  // release builds trust the passes; tests and debug builds verify after each one
-#endif
   return p;
 }
 
@@ -140,20 +152,82 @@ int64_t parse_bytes(const Args &a, const std::string &opt) {
   return v;
 }
 
+// Runs a program found on PATH (the first of `names`); throws UserError with its name when it fails.
+void run_tool(const std::vector<std::string> &names, std::vector<std::string> args, const std::string &what) {
+  std::string program;
+  for (const std::string &n : names)
+    if (auto found = llvm::sys::findProgramByName(n)) {
+      program = *found;
+      break;
+    }
+  if (program.empty()) throw UserError("", "", fmt::format("{} needs {} on PATH (Debian: apt-get install clang llvm)", what, names[0]));
+  args.insert(args.begin(), program);
+  std::vector<llvm::StringRef> refs(args.begin(), args.end());
+  std::string message;
+  const int status = llvm::sys::ExecuteAndWait(program, refs, llvm::None, {}, 0, 0, &message);
+  if (status != 0)
+    throw UserError("", "", fmt::format("{} failed: {} exited with status {}{}", what, program, status,
+                                        message.empty() ? "" : " (" + message + ")"));
+}
+
+// --emit=obj|lib: compiles the generated C for the target's triple with clang (LLVM), and archives it.
+void build_object(const std::string &base, const std::string &prefix, const TargetDesc &target, bool lib) {
+  const std::string obj = base + ".o", tmp = base + ".o.tmp";
+  std::vector<std::string> args = {"-std=c99", "-O2", "-fPIC", "-c", base + ".c", "-o", tmp};
+  if (!target.triple.empty()) args.insert(args.begin(), "--target=" + target.triple);
+  args.insert(args.begin() + 1, target.cflags.begin(), target.cflags.end());
+  try {
+    run_tool({"clang", "clang-14"}, args, "--emit=obj");
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
+  }
+  std::filesystem::rename(tmp, obj);
+  if (!lib) return;
+  const std::string archive = (std::filesystem::path(base).parent_path() / ("lib" + prefix + ".a")).string();
+  std::remove(archive.c_str());
+  try {
+    run_tool({"llvm-ar", "llvm-ar-14", "ar"}, {"rcs", archive + ".tmp", obj}, "--emit=lib");
+  } catch (...) {
+    std::remove((archive + ".tmp").c_str());
+    throw;
+  }
+  std::filesystem::rename(archive + ".tmp", archive);
+  std::remove(obj.c_str());
+}
+
+// The one entry point for reading a model: ONNX by its extension, JSON otherwise.
+Graph load_graph(const std::string &path, const OnnxOptions &options) {
+  if (is_onnx_path(path)) return load_onnx_graph(path, options);
+  if (!options.input_shapes.empty())
+    throw UserError(path, "", "--input-shape applies to ONNX models only (a JSON graph states its input shape)");
+  return load_json_graph(path);
+}
+
+Graph load_graph(const std::string &path, const Args &a) {
+  OnnxOptions options;
+  if (a.options.count("--input-shape")) parse_input_shape(a.options.at("--input-shape"), options);
+  return load_graph(path, options);
+}
+
 int cmd_compile(const Args &a) {
   const std::string model = one_model(a);
   const std::string dir = need(a, "-o");
-  if (a.options.count("--target") && a.options.at("--target") != "c")
-    throw UserError("", "", fmt::format("unknown target '{}' (available: c)", a.options.at("--target")));
-  Graph g = load_json_graph(model);
+  const TargetDesc target = parse_target(a.options.count("--target") ? a.options.at("--target") : "c");
+  const std::string emit = a.options.count("--emit") ? a.options.at("--emit") : "c";
+  if (emit != "c" && emit != "obj" && emit != "lib")
+    throw UserError("", "", fmt::format("--emit takes c, obj or lib, got '{}'", emit));
+  Graph g = load_graph(model, a);
   const std::string prefix = a.options.count("--prefix") ? a.options.at("--prefix") : c_identifier(g.name);
   if (prefix != c_identifier(prefix)) throw UserError("", "", fmt::format("--prefix '{}' is not a C identifier", prefix));
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (!std::filesystem::is_directory(dir, ec)) throw UserError(dir, "", "cannot create the output directory");
-  const CEmitOptions opts{prefix, std::filesystem::path(model).filename().string()};
+  const CEmitOptions opts{prefix, std::filesystem::path(model).filename().string(), target};
   const Graph original = a.flags.count("--emit-test") ? g : Graph{};
-  run_pipeline(g, pipeline_options(a));
+  PipelineOptions popts = pipeline_options(a);
+  popts.context.target = target;
+  run_pipeline(g, popts);
   const MemoryPlan plan = plan_memory(g);
   CModule m = emit_c_module(g, plan, opts);
   if (a.options.count("--ram-budget") && plan.arena_bytes() > parse_bytes(a, "--ram-budget"))
@@ -178,11 +252,12 @@ int cmd_compile(const Args &a) {
     files.add(base.string() + "_test.c", emit_c_test(g, opts, input, interpret(original, input)));
   }
   files.commit();
+  if (emit != "c") build_object(base.string(), prefix, target, emit == "lib");
   return 0;
 }
 
 int cmd_run(const Args &a) {
-  Graph g = load_json_graph(one_model(a));
+  Graph g = load_graph(one_model(a), a);
   const Tensor input = read_tensor(need(a, "--input"), g.shape(g.input));
   for (size_t i = 0; i < input.data.size(); ++i)
     if (!std::isfinite(input.data[i]))
@@ -192,7 +267,7 @@ int cmd_run(const Args &a) {
 }
 
 int cmd_info(const Args &a) {
-  Graph g = load_json_graph(one_model(a));
+  Graph g = load_graph(one_model(a), a);
   if (a.flags.count("--memory")) {
     run_pipeline(g, pipeline_options(a));
     std::cout << memory_table(g, plan_memory(g));
@@ -237,6 +312,23 @@ int cmd_compare(const Args &a) {
   return ok ? 0 : 1;
 }
 
+int cmd_convert(const Args &a) {
+  const std::string model = one_model(a);
+  std::filesystem::path out = need(a, "-o");
+  std::error_code ec;
+  if (std::filesystem::is_directory(out, ec)) out /= std::filesystem::path(model).stem().string() + ".json";
+  if (out.extension() != ".json") throw UserError(out.string(), "", "the output of 'convert' must be a .json file");
+  const Graph g = load_graph(model, a);
+  const std::filesystem::path weights = std::filesystem::path(out).replace_extension(".weights");
+  JsonGraphFiles files = graph_to_json(g, weights.filename().string());
+  if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path(), ec);
+  OutputFiles outputs;
+  outputs.add(out.string(), std::move(files.json));
+  if (!files.weights.empty()) outputs.add(weights.string(), std::move(files.weights));
+  outputs.commit();
+  return 0;
+}
+
 int dispatch(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -248,6 +340,7 @@ int dispatch(int argc, char **argv) {
   if (a.command == "run") return cmd_run(a);
   if (a.command == "info") return cmd_info(a);
   if (a.command == "compare") return cmd_compare(a);
+  if (a.command == "convert") return cmd_convert(a);
   if (a.command.empty()) throw UserError("", "", "no command given (see shufflec --help)");
   throw UserError("", "", fmt::format("unknown command '{}' (see shufflec --help)", a.command));
 }

@@ -31,30 +31,40 @@ void reference(const Graph &g, const Node &n, const std::vector<const Tensor *> 
       }
 }
 
+// One output row at a time, as max_pool: each tap adds into the row over compile-time column bounds; the divisor
+// factors into a row count and a column count, both known at compile time.
 void emit_c(KernelEmitContext &ctx) {
   const Shape &x = ctx.graph.shape(ctx.node.inputs[0]), &y = ctx.graph.shape(ctx.node.output);
   const Attrs &a = ctx.node.attrs;
   CWriter &w = ctx.w;
+  std::vector<std::string> inv_rows, inv_cols;
+  for (int64_t o = 0; o < y[2]; ++o) {
+    const Span s = window_span(o, a.kernel[0], a.stride[0], a.pads[0], a.pads[2], x[2]);
+    inv_rows.push_back(float_c(1.0 / double(a.count_include_pad ? s.padded : s.hi - s.lo)));
+  }
+  for (int64_t o = 0; o < y[3]; ++o) {
+    const Span s = window_span(o, a.kernel[1], a.stride[1], a.pads[1], a.pads[3], x[3]);
+    inv_cols.push_back(float_c(1.0 / double(a.count_include_pad ? s.padded : s.hi - s.lo)));
+  }
+  emit_tap_columns(w, tap_columns(y[3], x[3], a.kernel[1], a.stride[1], 1, a.pads[1]));
+  w.line("static const float inv_rows[{}] = {{{}}};", y[2], fmt::join(inv_rows, ", "));
+  w.line("static const float inv_cols[{}] = {{{}}};", y[3], fmt::join(inv_cols, ", "));
   w.open("for (int p = 0; p < {}; ++p)", x[0] * x[1]);
   w.line("const float *restrict xp = {} + p * {};", ctx.in[0], x[2] * x[3]);
   w.line("float *restrict yp = {} + p * {};", ctx.out, y[2] * y[3]);
   w.open("for (int oy = 0; oy < {}; ++oy)", y[2]);
-  // r0..r1 / c0..c1: the window clipped to the padded input; lo..hi: clipped to the real input.
-  w.line("const int r0 = oy * {} - {}, r1 = r0 + {} < {} ? r0 + {} : {};", a.stride[0], a.pads[0], a.kernel[0],
-         x[2] + a.pads[2], a.kernel[0], x[2] + a.pads[2]);
-  w.line("const int ylo = r0 > 0 ? r0 : 0, yhi = r1 < {} ? r1 : {};", x[2], x[2]);
-  w.open("for (int ox = 0; ox < {}; ++ox)", y[3]);
-  w.line("const int c0 = ox * {} - {}, c1 = c0 + {} < {} ? c0 + {} : {};", a.stride[1], a.pads[1], a.kernel[1],
-         x[3] + a.pads[3], a.kernel[1], x[3] + a.pads[3]);
-  w.line("const int xlo = c0 > 0 ? c0 : 0, xhi = c1 < {} ? c1 : {};", x[3], x[3]);
-  w.line("float sum = 0.0f;");
-  w.line("for (int iy = ylo; iy < yhi; ++iy) for (int ix = xlo; ix < xhi; ++ix) sum += xp[iy * {} + ix];", x[3]);
-  if (a.count_include_pad)
-    w.line("sum /= (float)((r1 - r0) * (c1 - c0));");
-  else
-    w.line("sum /= (float)((yhi - ylo) * (xhi - xlo));");
-  w.line("yp[oy * {} + ox] = {};", y[3], activation_c(a.activation, "sum"));
+  w.line("float *restrict yr = yp + oy * {};", y[3]);
+  w.line("for (int ox = 0; ox < {}; ++ox) yr[ox] = 0.0f;", y[3]);
+  w.open("for (int ky = 0; ky < {}; ++ky)", a.kernel[0]);
+  w.line("const int iy = oy * {} - {} + ky;", a.stride[0], a.pads[0]);
+  w.line("if (iy < 0 || iy >= {}) continue;", x[2]);
+  w.open("for (int kx = 0; kx < {}; ++kx)", a.kernel[1]);
+  w.line("const float *restrict xr = xp + iy * {} + kx - {};", x[3], a.pads[1]);
+  w.line("for (int ox = col_lo[kx]; ox < col_hi[kx]; ++ox) yr[ox] += xr[ox * {}];", a.stride[1]);
   w.close();
+  w.close();
+  w.line("for (int ox = 0; ox < {}; ++ox) yr[ox] = {};", y[3],
+         activation_c(a.activation, "(yr[ox] * (inv_rows[oy] * inv_cols[ox]))"));
   w.close();
   w.close();
 }

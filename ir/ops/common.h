@@ -60,6 +60,28 @@ inline std::array<int64_t, 2> infer_window(const Graph &g, const Node &n, const 
   return out;
 }
 
+// For a windowed op emitted one output row at a time: per kernel column kx, the output columns [lo, hi) whose input
+// column ox * stride + kx * dilation - pad_left lies inside the input (so the inner loop needs no bounds checks).
+struct TapColumns {
+  std::vector<int64_t> lo, hi;
+};
+inline TapColumns tap_columns(int64_t out_w, int64_t in_w, int64_t kw, int64_t stride, int64_t dilation, int64_t pad) {
+  TapColumns t;
+  for (int64_t kx = 0; kx < kw; ++kx) {
+    const int64_t off = kx * dilation - pad;
+    int64_t l = 0, h = out_w;
+    while (l < h && l * stride + off < 0) ++l;
+    while (h > l && (h - 1) * stride + off >= in_w) --h;
+    t.lo.push_back(l);
+    t.hi.push_back(h);
+  }
+  return t;
+}
+inline void emit_tap_columns(CWriter &w, const TapColumns &t) {
+  w.line("static const int col_lo[{}] = {{{}}}, col_hi[{}] = {{{}}};", t.lo.size(), fmt::join(t.lo, ", "),
+         t.hi.size(), fmt::join(t.hi, ", "));
+}
+
 inline double apply_activation(Activation a, double v) {
   switch (a) {
     case Activation::None: return v;

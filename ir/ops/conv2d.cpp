@@ -118,32 +118,76 @@ void emit_pointwise(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bo
 // of PB pixels whose CG x PB input block stays in L1 while all MG / MB channel blocks pass over it.
 void emit_pointwise_block(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool has_residual,
                           const std::string &map, int64_t pixels) {
+  // Portable form: one output channel of the block at a time over the PT pixels, so any C compiler keeps the
+  // PT accumulators in vector registers; the CG x PT input block is reused from L1 by the block's MB channels.
   CWriter &w = ctx.w;
   const Attrs &a = ctx.node.attrs;
   const int64_t HW = d.H * d.W, MB = a.tile[0];
-  w.open("");
-  w.line("float acc[{}][{}];", MB, pixels);
   w.open("for (int j = 0; j < {}; ++j)", MB);
+  w.line("float acc[{}];", pixels);
+  w.line("const float *restrict wj = wb + j * {};", d.CG);
   w.line("const float b = {};", has_bias ? ctx.in[2] + "[m0 + j]" : "0.0f");
-  w.line("for (int p = 0; p < {}; ++p) acc[j][p] = b;", pixels);
-  w.close();
-  w.open("for (int c = 0; c < {}; ++c)", d.CG);
-  w.line("const float *restrict xp = xg + c * {} + p0;", HW);
-  w.open("for (int j = 0; j < {}; ++j)", MB);
-  w.line("const float wv = wb[j * {} + c];", d.CG);
-  w.line("for (int p = 0; p < {}; ++p) acc[j][p] += wv * xp[p];", pixels);
-  w.close();
-  w.close();
-  w.open("for (int j = 0; j < {}; ++j)", MB);
   const std::string at = map.empty() ? "(m0 + j)" : map + "[m0 + j]";
   w.line("float *restrict yp = {} + n * {} + {} * {} + p0;", ctx.out, d.M * HW, at, HW);
+  w.line("for (int p = 0; p < {}; ++p) acc[p] = b;", pixels);
+  w.open("for (int c = 0; c < {}; ++c)", d.CG);
+  w.line("const float wv = wj[c];");
+  w.line("const float *restrict xp = xg + c * {} + p0;", HW);
+  w.line("for (int p = 0; p < {}; ++p) acc[p] += wv * xp[p];", pixels);
+  w.close();
   if (has_residual) {
     w.line("const float *restrict rp = {} + n * {} + {} * {} + p0;", ctx.in[3], d.M * HW, at, HW);
-    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", pixels, activation_c(a.activation, "(acc[j][p] + rp[p])"));
+    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", pixels, activation_c(a.activation, "(acc[p] + rp[p])"));
   } else {
-    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", pixels, activation_c(a.activation, "acc[j][p]"));
+    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", pixels, activation_c(a.activation, "acc[p]"));
   }
   w.close();
+}
+
+// The same register block in the target's vector dialect (x86-64 AVX2, NEON): MB x PT/width accumulators held in
+// named vector variables, one broadcast weight and PT/width input loads per input channel.
+void emit_pointwise_block_simd(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool has_residual,
+                               const std::string &map) {
+  CWriter &w = ctx.w;
+  const VectorDialect &v = ctx.target.simd;
+  const Attrs &a = ctx.node.attrs;
+  const int64_t HW = d.H * d.W, MB = a.tile[0], VN = a.tile[1] / v.width;
+  w.open("");
+  for (int64_t j = 0; j < MB; ++j) {
+    w.line("const {} b{} = {};", v.type, j,
+           fmt::format(fmt::runtime(v.splat), has_bias ? fmt::format("{}[m0 + {}]", ctx.in[2], j) : "0.0f"));
+    for (int64_t k = 0; k < VN; ++k) w.line("{} acc{}_{} = b{};", v.type, j, k, j);
+  }
+  w.open("for (int c = 0; c < {}; ++c)", d.CG);
+  w.line("const float *restrict xp = xg + c * {} + p0;", HW);
+  for (int64_t k = 0; k < VN; ++k)
+    w.line("const {} x{} = {};", v.type, k, fmt::format(fmt::runtime(v.load), fmt::format("xp + {}", k * v.width)));
+  for (int64_t j = 0; j < MB; ++j) {
+    w.line("const {} w{} = {};", v.type, j, fmt::format(fmt::runtime(v.splat), fmt::format("wb[{} + c]", j * d.CG)));
+    for (int64_t k = 0; k < VN; ++k)
+      w.line("acc{0}_{1} = {2};", j, k,
+             fmt::format(fmt::runtime(v.fma), fmt::format("w{}", j), fmt::format("x{}", k),
+                         fmt::format("acc{}_{}", j, k)));
+  }
+  w.close();
+  if (a.activation != Activation::None) w.line("const {} zero = {};", v.type, v.zero);
+  if (a.activation == Activation::Relu6) w.line("const {} six = {};", v.type, fmt::format(fmt::runtime(v.splat), "6.0f"));
+  for (int64_t j = 0; j < MB; ++j) {
+    const std::string at = map.empty() ? fmt::format("(m0 + {})", j) : fmt::format("{}[m0 + {}]", map, j);
+    w.open("");
+    w.line("float *restrict yp = {} + n * {} + {} * {} + p0;", ctx.out, d.M * HW, at, HW);
+    if (has_residual) w.line("const float *restrict rp = {} + n * {} + {} * {} + p0;", ctx.in[3], d.M * HW, at, HW);
+    for (int64_t k = 0; k < VN; ++k) {
+      std::string val = fmt::format("acc{}_{}", j, k);
+      if (has_residual)
+        val = fmt::format(fmt::runtime(v.add), val,
+                          fmt::format(fmt::runtime(v.load), fmt::format("rp + {}", k * v.width)));
+      if (a.activation != Activation::None) val = fmt::format(fmt::runtime(v.max), val, "zero");
+      if (a.activation == Activation::Relu6) val = fmt::format(fmt::runtime(v.min), val, "six");
+      w.line("{};", fmt::format(fmt::runtime(v.store), fmt::format("yp + {}", k * v.width), val));
+    }
+    w.close();
+  }
   w.close();
 }
 
@@ -162,7 +206,10 @@ void emit_pointwise_tiled(KernelEmitContext &ctx, const ConvDims &d, bool has_bi
   w.open("for (int m0 = g * {}; m0 < (g + 1) * {}; m0 += {})", d.MG, d.MG, MB);
   w.line("const float *restrict wb = {} + m0 * {};", ctx.in[1], d.CG);
   w.open("for (int p0 = pb; p0 < pe; p0 += {})", PT);
-  emit_pointwise_block(ctx, d, has_bias, has_residual, map, PT);
+  if (ctx.target.simd.width > 0 && PT % ctx.target.simd.width == 0)
+    emit_pointwise_block_simd(ctx, d, has_bias, has_residual, map);
+  else
+    emit_pointwise_block(ctx, d, has_bias, has_residual, map, PT);
   w.close();
   if (tail > 0) {
     w.open("if (pb + {} >= {})", PB, HW);
@@ -178,49 +225,55 @@ void emit_pointwise_tiled(KernelEmitContext &ctx, const ConvDims &d, bool has_bi
 
 // Any other conv, one output row at a time: for each (input channel, kernel tap) the row accumulates
 // weight * input over the output columns whose tap lands inside the input (bounds known at compile time), so the
-// inner loop has no branches and vectorises; padding costs nothing.
+// inner loop has no branches and vectorises; padding costs nothing. MB output channels of a group are computed
+// together so each input element loaded serves MB multiply-adds.
 void emit_general(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool has_residual) {
   CWriter &w = ctx.w;
   const Attrs &a = ctx.node.attrs;
   const std::string map = emit_channel_map(w, a);
-  const std::string at = map.empty() ? "m" : map + "[m]";
-  std::vector<int64_t> lo, hi;  // per kernel column: output columns [lo, hi) whose tap is inside the input
-  for (int64_t kx = 0; kx < d.KW; ++kx) {
-    const int64_t off = kx * a.dilation[1] - a.pads[1];  // ix = ox * SW + off
-    int64_t l = 0, h = d.OW;
-    while (l < h && l * a.stride[1] + off < 0) ++l;
-    while (h > l && (h - 1) * a.stride[1] + off >= d.W) --h;
-    lo.push_back(l);
-    hi.push_back(h);
-  }
-  w.line("static const int col_lo[{}] = {{{}}}, col_hi[{}] = {{{}}};", d.KW, fmt::join(lo, ", "), d.KW,
-         fmt::join(hi, ", "));
+  int64_t MB = 1;
+  for (int64_t k = 1; k <= 4; ++k)
+    if (d.MG % k == 0) MB = k;
+  emit_tap_columns(w, tap_columns(d.OW, d.W, d.KW, a.stride[1], a.dilation[1], a.pads[1]));
   w.open("for (int n = 0; n < {}; ++n)", d.N);
-  w.open("for (int m = 0; m < {}; ++m)", d.M);
-  w.line("const float *restrict xg = {} + n * {} + (m / {}) * {};", ctx.in[0], d.C * d.H * d.W, d.MG,
+  w.open("for (int m0 = 0; m0 < {}; m0 += {})", d.M, MB);
+  w.line("const float *restrict xg = {} + n * {} + (m0 / {}) * {};", ctx.in[0], d.C * d.H * d.W, d.MG,
          d.CG * d.H * d.W);
-  w.line("const float *restrict wm = {} + m * {};", ctx.in[1], d.CG * d.KH * d.KW);
-  w.line("float *restrict yp = {} + (n * {} + {}) * {};", ctx.out, d.M, at, d.OH * d.OW);
-  if (has_residual) w.line("const float *restrict rp = {} + (n * {} + {}) * {};", ctx.in[3], d.M, at, d.OH * d.OW);
+  for (int64_t j = 0; j < MB; ++j) {
+    const std::string at = map.empty() ? fmt::format("(m0 + {})", j) : fmt::format("{}[m0 + {}]", map, j);
+    w.line("const float *restrict wm{} = {} + (m0 + {}) * {};", j, ctx.in[1], j, d.CG * d.KH * d.KW);
+    w.line("float *restrict yp{} = {} + (n * {} + {}) * {};", j, ctx.out, d.M, at, d.OH * d.OW);
+    if (has_residual)
+      w.line("const float *restrict rp{} = {} + (n * {} + {}) * {};", j, ctx.in[3], d.M, at, d.OH * d.OW);
+  }
   w.open("for (int oy = 0; oy < {}; ++oy)", d.OH);
-  w.line("float *restrict yr = yp + oy * {};", d.OW);
-  w.line("for (int ox = 0; ox < {}; ++ox) yr[ox] = {};", d.OW, has_bias ? ctx.in[2] + "[m]" : "0.0f");
+  for (int64_t j = 0; j < MB; ++j) {
+    w.line("float *restrict yr{} = yp{} + oy * {};", j, j, d.OW);
+    w.line("for (int ox = 0; ox < {}; ++ox) yr{}[ox] = {};", d.OW, j,
+           has_bias ? fmt::format("{}[m0 + {}]", ctx.in[2], j) : "0.0f");
+  }
   w.open("for (int c = 0; c < {}; ++c)", d.CG);
   w.open("for (int ky = 0; ky < {}; ++ky)", d.KH);
   w.line("const int iy = oy * {} - {} + ky * {};", a.stride[0], a.pads[0], a.dilation[0]);
   w.line("if (iy < 0 || iy >= {}) continue;", d.H);
   w.open("for (int kx = 0; kx < {}; ++kx)", d.KW);
-  w.line("const float wv = wm[(c * {} + ky) * {} + kx];", d.KH, d.KW);
   w.line("const float *restrict xr = xg + (c * {} + iy) * {} + kx * {} - {};", d.H, d.W, a.dilation[1], a.pads[1]);
-  w.line("for (int ox = col_lo[kx]; ox < col_hi[kx]; ++ox) yr[ox] += wv * xr[ox * {}];", a.stride[1]);
+  for (int64_t j = 0; j < MB; ++j) w.line("const float w{} = wm{}[(c * {} + ky) * {} + kx];", j, j, d.KH, d.KW);
+  w.open("for (int ox = col_lo[kx]; ox < col_hi[kx]; ++ox)");
+  w.line("const float xv = xr[ox * {}];", a.stride[1]);
+  for (int64_t j = 0; j < MB; ++j) w.line("yr{0}[ox] += w{0} * xv;", j);
   w.close();
   w.close();
   w.close();
-  if (has_residual)
-    w.line("for (int ox = 0; ox < {}; ++ox) yr[ox] = {};", d.OW,
-           activation_c(a.activation, "(yr[ox] + rp[oy * " + std::to_string(d.OW) + " + ox])"));
-  else if (a.activation != Activation::None)
-    w.line("for (int ox = 0; ox < {}; ++ox) yr[ox] = {};", d.OW, activation_c(a.activation, "yr[ox]"));
+  w.close();
+  for (int64_t j = 0; j < MB; ++j) {
+    if (has_residual)
+      w.line("for (int ox = 0; ox < {}; ++ox) yr{}[ox] = {};", d.OW, j,
+             activation_c(a.activation, fmt::format("(yr{0}[ox] + rp{0}[oy * {1} + ox])", j, d.OW)));
+    else if (a.activation != Activation::None)
+      w.line("for (int ox = 0; ox < {}; ++ox) yr{}[ox] = {};", d.OW, j,
+             activation_c(a.activation, fmt::format("yr{}[ox]", j)));
+  }
   w.close();
   w.close();
   w.close();

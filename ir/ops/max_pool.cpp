@@ -24,28 +24,32 @@ void reference(const Graph &g, const Node &n, const std::vector<const Tensor *> 
       }
 }
 
+// One output row at a time: each kernel tap takes a running max over the output columns whose input lies inside
+// the input (compile-time bounds), so padding costs no branches.
 void emit_c(KernelEmitContext &ctx) {
   const Shape &x = ctx.graph.shape(ctx.node.inputs[0]), &y = ctx.graph.shape(ctx.node.output);
   const Attrs &a = ctx.node.attrs;
   CWriter &w = ctx.w;
+  emit_tap_columns(w, tap_columns(y[3], x[3], a.kernel[1], a.stride[1], a.dilation[1], a.pads[1]));
   w.open("for (int p = 0; p < {}; ++p)", x[0] * x[1]);
   w.line("const float *restrict xp = {} + p * {};", ctx.in[0], x[2] * x[3]);
   w.line("float *restrict yp = {} + p * {};", ctx.out, y[2] * y[3]);
   w.open("for (int oy = 0; oy < {}; ++oy)", y[2]);
-  w.open("for (int ox = 0; ox < {}; ++ox)", y[3]);
-  w.line("float best = -HUGE_VALF;");
+  w.line("float *restrict yr = yp + oy * {};", y[3]);
+  w.line("for (int ox = 0; ox < {}; ++ox) yr[ox] = -HUGE_VALF;", y[3]);
   w.open("for (int ky = 0; ky < {}; ++ky)", a.kernel[0]);
   w.line("const int iy = oy * {} - {} + ky * {};", a.stride[0], a.pads[0], a.dilation[0]);
   w.line("if (iy < 0 || iy >= {}) continue;", x[2]);
   w.open("for (int kx = 0; kx < {}; ++kx)", a.kernel[1]);
-  w.line("const int ix = ox * {} - {} + kx * {};", a.stride[1], a.pads[1], a.dilation[1]);
-  w.line("if (ix < 0 || ix >= {}) continue;", x[3]);
-  w.line("const float v = xp[iy * {} + ix];", x[3]);
-  w.line("if (v > best || v != v) best = v;");
+  w.line("const float *restrict xr = xp + iy * {} + kx * {} - {};", x[3], a.dilation[1], a.pads[1]);
+  w.open("for (int ox = col_lo[kx]; ox < col_hi[kx]; ++ox)");
+  w.line("const float v = xr[ox * {}];", a.stride[1]);
+  w.line("yr[ox] = (v > yr[ox] || v != v) ? v : yr[ox];  /* NaN wins, as in the reference */");
   w.close();
   w.close();
-  w.line("yp[oy * {} + ox] = {};", y[3], activation_c(a.activation, "best"));
   w.close();
+  if (a.activation != Activation::None)
+    w.line("for (int ox = 0; ox < {}; ++ox) yr[ox] = {};", y[3], activation_c(a.activation, "yr[ox]"));
   w.close();
   w.close();
 }

@@ -113,6 +113,8 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
     h.line("extern \"C\" {{");
     h.line("#endif");
     h.blank();
+    h.line("/* Target: {}{}{}. */", opts.target.name, opts.target.cflags.empty() ? "" : "; compile with ",
+           fmt::join(opts.target.cflags, " "));
     h.line("/* Input: float32, NCHW {} ('{}'). Output: float32 {} ('{}'). */", in_shape.str(),
            g.value(g.input).name, out_shape.str(), g.value(g.output).name);
     h.line("#define {}_INPUT_COUNT {}", P, in_shape.elements());
@@ -144,6 +146,13 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   w.line("#include \"{}.h\"", p);
   w.blank();
   w.raw(runtime_files::shufflec_runtime_h);
+  if (opts.target.simd.width > 0) {
+    w.line("/* Target {}: SIMD kernels. */", opts.target.name);
+    w.line("#if !({})", opts.target.simd.guard);
+    w.line("#error \"{}.c was generated for target {}: {}\"", p, opts.target.name, opts.target.simd.guard_hint);
+    w.line("#endif");
+    w.line("#include {}", opts.target.simd.header);
+  }
   w.blank();
   print_blob_declaration(w, "sc_weights", blob);
 
@@ -162,7 +171,7 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
       calls.push_back(fmt::format("/* {}: concat done in place, its inputs were written into their slices */", n.name));
       continue;
     }
-    KernelEmitContext ctx{w, g, n, {}, "y"};
+    KernelEmitContext ctx{w, g, n, {}, "y", opts.target};
     std::vector<std::string> params, args;
     std::map<ValueId, std::string> param_of;
     for (ValueId v : n.inputs) {

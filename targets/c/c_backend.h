@@ -5,12 +5,14 @@
 
 #include "ir/memory_plan.h"
 #include "ir/op.h"
+#include "targets/target.h"
 
 namespace shufflec {
 
 struct CEmitOptions {
   std::string prefix;       // C identifier prefix: <prefix>_run, <PREFIX>_ARENA_BYTES
   std::string source_name;  // model file name shown in the banner (base name only, for deterministic output)
+  TargetDesc target = portable_c_target();
 };
 
 struct CModule {

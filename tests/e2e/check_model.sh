@@ -3,7 +3,8 @@
 #   1. the zoo generator still produces the exact weights/input the committed PyTorch golden was computed from;
 #   2. the reference interpreter matches the PyTorch golden;
 #   3. the generated C, built by each compiler with strict flags, matches the interpreter (embedded golden) and
-#      the PyTorch golden, all within max|err| / max|ref| <= 1e-5.
+#      the PyTorch golden, all within max|err| / max|ref| <= 1e-5 -- for the portable target and, where the CPU
+#      has them, the x86-64 AVX2+FMA target.
 # usage: check_model.sh SHUFFLEC ZOO_DIR GOLDEN_DIR WORK_DIR MODEL "CC..." "CFLAGS"
 set -euo pipefail
 shufflec=$1 zoo=$2 golden=$3 work=$4 model=$5 compilers=$6 cflags=$7
@@ -36,4 +37,18 @@ for cc in $compilers; do
   "$work/test_$cc"                                           # vs the interpreter (embedded golden)
   "$work/test_$cc" --input "$zoo/$model.input.bin" --expect "$golden/$model.output.bin" --tolerance $tolerance
 done
+
+# The x86-64 AVX2+FMA target, where this machine can run it (built with the last compiler listed).
+if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then
+  cc=${compilers##* }
+  echo "== target x86_64-linux-gnu+avx2,fma with $cc"
+  "$shufflec" compile "$zoo/$model.json" -o "$work/x86" --prefix model --target x86_64-linux-gnu+avx2,fma \
+    --emit-test --test-input "$zoo/$model.input.bin"
+  # shellcheck disable=SC2086
+  $cc $cflags -mavx2 -mfma "$work/x86/model.c" "$work/x86/model_test.c" -lm -o "$work/test_x86"
+  "$work/test_x86"
+  "$work/test_x86" --input "$zoo/$model.input.bin" --expect "$golden/$model.output.bin" --tolerance $tolerance
+else
+  echo "== (this CPU has no AVX2+FMA: the x86-64 target is not run here)"
+fi
 rm -rf "$work"  # generated C for the big models runs to hundreds of MB; keep it only when a check failed

@@ -1,0 +1,72 @@
+#include "targets/target.h"
+
+#include <llvm/ADT/StringMap.h>
+#include <llvm/ADT/Triple.h>
+#include <llvm/Support/Host.h>
+
+#include <set>
+
+#include "ir/diagnostics.h"
+
+namespace shufflec {
+namespace {
+
+std::set<std::string> split_features(const std::string &list) {
+  std::set<std::string> out;
+  size_t start = 0;
+  while (start < list.size()) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    if (comma > start) out.insert(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+TargetDesc from_triple(const llvm::Triple &triple, const std::set<std::string> &features, const std::string &spec) {
+  TargetDesc t;
+  switch (triple.getArch()) {
+    case llvm::Triple::x86_64:
+      if (!features.count("avx2") || !features.count("fma"))
+        throw UserError("", "", fmt::format("target '{}': x86-64 needs the features avx2,fma (e.g. "
+                                            "x86_64-linux-gnu+avx2,fma); use --target c for older CPUs", spec));
+      t = x86_64_target();
+      break;
+    case llvm::Triple::aarch64: t = aarch64_target(); break;
+    case llvm::Triple::arm:
+    case llvm::Triple::thumb:
+      if (triple.getSubArch() != llvm::Triple::ARMSubArch_v7 && triple.getArchName() != "arm")
+        throw UserError("", "", fmt::format("target '{}': only ARMv7-A with NEON is supported on 32-bit ARM", spec));
+      t = armv7_target();
+      break;
+    default:
+      throw UserError("", "", fmt::format("unknown target '{}' (targets: c, native, x86_64-linux-gnu+avx2,fma, "
+                                          "aarch64-linux-gnu, armv7a-linux-gnueabihf+neon)", spec));
+  }
+  t.triple = triple.str();
+  return t;
+}
+
+}  // namespace
+
+TargetDesc parse_target(const std::string &spec) {
+  if (spec == "c" || spec.empty()) return portable_c_target();
+  if (spec == "native") {
+    llvm::StringMap<bool> host;
+    std::set<std::string> features;
+    if (llvm::sys::getHostCPUFeatures(host))
+      for (const auto &f : host)
+        if (f.getValue()) features.insert(f.getKey().str());
+    const llvm::Triple triple(llvm::sys::getProcessTriple());
+    if (triple.getArch() == llvm::Triple::x86_64 && !(features.count("avx2") && features.count("fma")))
+      return portable_c_target();
+    return from_triple(triple, features, spec + " (" + triple.str() + ")");
+  }
+  const size_t plus = spec.find('+');
+  const llvm::Triple triple(llvm::Triple::normalize(spec.substr(0, plus)));
+  if (triple.getArch() == llvm::Triple::UnknownArch)
+    throw UserError("", "", fmt::format("target '{}' is not an LLVM triple (e.g. aarch64-linux-gnu)", spec));
+  return from_triple(triple, plus == std::string::npos ? std::set<std::string>{} : split_features(spec.substr(plus + 1)),
+                     spec);
+}
+
+}  // namespace shufflec

@@ -1,0 +1,18 @@
+// The targets shufflec compiles for, and --target parsing. Each target is described in targets/<name>/target.cpp.
+#pragma once
+#include <string>
+
+#include "ir/target_desc.h"
+
+namespace shufflec {
+
+TargetDesc portable_c_target();
+TargetDesc x86_64_target();
+TargetDesc aarch64_target();
+TargetDesc armv7_target();
+
+// Parses "c", "native", or an LLVM triple with optional features: "aarch64-linux-gnu",
+// "armv7a-linux-gnueabihf+neon", "x86_64-linux-gnu+avx2,fma". Throws UserError for anything else.
+TargetDesc parse_target(const std::string &spec);
+
+}  // namespace shufflec
