@@ -27,10 +27,11 @@ constexpr const char *kUsage = R"(usage: shufflec <command> [options]
 
 commands:
   compile MODEL -o DIR [--prefix NAME] [--target T] [--emit c|obj|lib] [--emit-test] [--test-input FILE]
-      Compile MODEL (a .json graph, docs/format.md, or an .onnx model, docs/onnx.md) to DIR/NAME.c, DIR/NAME.h and DIR/NAME.memplan.json. NAME
-      defaults to the model's name made into a C identifier. --emit-test also writes DIR/NAME_test.c, a
-      self-checking main() holding an input (seeded random, or --test-input FILE) and the reference interpreter's
-      output for it (computed on the graph before any pass).
+      Compile MODEL (a .json graph, docs/format.md, or an .onnx model, docs/onnx.md) to DIR/NAME.c, DIR/NAME.h
+      and DIR/NAME.memplan.json. NAME defaults to the model's name made into a C identifier. --emit-test also
+      writes DIR/NAME_test.c, a self-checking main() holding an input (seeded random, or --test-input FILE) and the
+      reference interpreter's output for it (computed on the graph before any pass), or the output in
+      --test-expect FILE.
         --target=T              c (portable C99, default), native, or an LLVM triple with features:
                                 x86_64-linux-gnu+avx2,fma, aarch64-linux-gnu, armv7a-linux-gnueabihf+neon
         --emit=c|obj|lib        also compile the C with clang for the target's triple: DIR/NAME.o or
@@ -69,8 +70,8 @@ struct Args {
 Args parse_args(int argc, char **argv) {
   static const std::set<std::string> with_value = {"-o",          "--prefix",     "--target",     "--input",
                                                    "--output",    "--tolerance",  "--test-input", "--dump-after",
-                                                   "--passes",    "--no-pass",    "--ram-budget", "--flash-budget", "--input-shape",
-                                                   "--emit"};
+                                                   "--passes",    "--no-pass",    "--ram-budget", "--flash-budget",
+                                                   "--emit",      "--test-expect", "--input-shape"};
   static const std::set<std::string> flags = {"--emit-test", "--memory"};
   Args a;
   for (int i = 1; i < argc; ++i) {
@@ -249,7 +250,11 @@ int cmd_compile(const Args &a) {
   if (a.flags.count("--emit-test")) {
     const Tensor input = a.options.count("--test-input") ? read_tensor(a.options.at("--test-input"), g.shape(g.input))
                                                          : random_tensor(g.shape(g.input), 1);
-    files.add(base.string() + "_test.c", emit_c_test(g, opts, input, interpret(original, input)));
+    // The golden: a given file (e.g. PyTorch's output for --test-input), else the reference interpreter's.
+    const Tensor golden = a.options.count("--test-expect")
+                              ? read_tensor(a.options.at("--test-expect"), original.shape(original.output))
+                              : interpret(original, input);
+    files.add(base.string() + "_test.c", emit_c_test(g, opts, input, golden));
   }
   files.commit();
   if (emit != "c") build_object(base.string(), prefix, target, emit == "lib");

@@ -50,7 +50,7 @@ std::string label(const NodeProto &n) {
   return "(unnamed)";
 }
 
-std::string dims_str(const std::vector<int64_t> &d) { return fmt::format("[{}]", fmt::join(d, ", ")); }
+std::string dims_str(const std::vector<int64_t> &d) { return clip_text(fmt::format("[{}]", fmt::join(d, ", ")), 300); }
 
 // Element count with overflow checks; -1 when the product exceeds `limit`.
 int64_t checked_count(const std::vector<int64_t> &dims, int64_t limit) {
@@ -200,6 +200,7 @@ class Converter {
   void op_split(const NodeProto &n);
   void op_pad(const NodeProto &n);
   void reshape_to(const NodeProto &n, const Sym &x, std::vector<int64_t> dims);
+  void check_window(const NodeProto &n, const Attrs &a, const std::array<int64_t, 4> &pads) const;
 
   struct OpEntry {
     void (Converter::*fn)(const NodeProto &);
@@ -327,17 +328,22 @@ ConstPtr Converter::decode_tensor(const TensorProto &t, const std::string &what)
                        what, data_type_name(type)));
   }
   out->is_float = type == TensorProto::FLOAT || type == TensorProto::DOUBLE;
-  if (out->is_float) out->f.resize(size_t(count));
-  else out->i.resize(size_t(count));
+  // Sizes are checked before anything is allocated: a hostile shape must not cost gigabytes.
+  auto allocate = [&]() {
+    if (out->is_float) out->f.resize(size_t(count));
+    else out->i.resize(size_t(count));
+  };
   const int64_t bytes = count * elem;
   const bool external = t.data_location() == TensorProto::EXTERNAL;
   if (external || t.has_raw_data()) {
+    if (!external && int64_t(t.raw_data().size()) != bytes)
+      fail(fmt::format("{}: raw_data holds {} bytes, but shape {} of {} needs {}", what, t.raw_data().size(),
+                       dims_str(out->dims), data_type_name(type), bytes));
     std::string ext;
     if (external) ext = read_external(t, what, bytes);
     const std::string &raw = external ? ext : t.raw_data();
-    if (int64_t(raw.size()) != bytes)
-      fail(fmt::format("{}: raw_data holds {} bytes, but shape {} of {} needs {}", what, raw.size(),
-                       dims_str(out->dims), data_type_name(type), bytes));
+    SHUFFLEC_ASSERT(int64_t(raw.size()) == bytes);
+    allocate();
     const auto *p = reinterpret_cast<const unsigned char *>(raw.data());
     for (int64_t k = 0; k < count; ++k) {
       const unsigned char *b = p + k * elem;
@@ -372,28 +378,37 @@ ConstPtr Converter::decode_tensor(const TensorProto &t, const std::string &what)
   auto mismatch = [&](const char *field, int64_t n) {
     fail(fmt::format("{}: {} holds {} values, but shape {} needs {}", what, field, n, dims_str(out->dims), count));
   };
+  const int64_t have = type == TensorProto::FLOAT    ? t.float_data_size()
+                       : type == TensorProto::DOUBLE ? t.double_data_size()
+                       : type == TensorProto::INT64  ? t.int64_data_size()
+                       : type == TensorProto::UINT32 || type == TensorProto::UINT64 ? t.uint64_data_size()
+                                                                                    : t.int32_data_size();
+  if (have != count) {
+    const char *field = type == TensorProto::FLOAT    ? "float_data"
+                        : type == TensorProto::DOUBLE ? "double_data"
+                        : type == TensorProto::INT64  ? "int64_data"
+                        : type == TensorProto::UINT32 || type == TensorProto::UINT64 ? "uint64_data"
+                                                                                     : "int32_data";
+    mismatch(field, have);
+  }
+  allocate();
   switch (type) {
     case TensorProto::FLOAT:
-      if (t.float_data_size() != count) mismatch("float_data", t.float_data_size());
       std::copy(t.float_data().begin(), t.float_data().end(), out->f.begin());
       break;
     case TensorProto::DOUBLE:
-      if (t.double_data_size() != count) mismatch("double_data", t.double_data_size());
       for (int64_t k = 0; k < count; ++k) out->f[size_t(k)] = float(t.double_data(int(k)));
       break;
     case TensorProto::INT64:
-      if (t.int64_data_size() != count) mismatch("int64_data", t.int64_data_size());
       std::copy(t.int64_data().begin(), t.int64_data().end(), out->i.begin());
       break;
     case TensorProto::UINT32: case TensorProto::UINT64:
-      if (t.uint64_data_size() != count) mismatch("uint64_data", t.uint64_data_size());
       for (int64_t k = 0; k < count; ++k) {
         if (t.uint64_data(int(k)) > uint64_t(INT64_MAX)) fail(fmt::format("{}: value does not fit int64", what));
         out->i[size_t(k)] = int64_t(t.uint64_data(int(k)));
       }
       break;
     default:  // INT32, INT16, INT8, UINT16, UINT8, BOOL live in int32_data
-      if (t.int32_data_size() != count) mismatch("int32_data", t.int32_data_size());
       std::copy(t.int32_data().begin(), t.int32_data().end(), out->i.begin());
       break;
   }
@@ -404,7 +419,8 @@ ConstPtr Converter::decode_tensor(const TensorProto &t, const std::string &what)
 void Converter::check_structure() {
   const auto &graph = model_.graph();
   if (graph.output_size() != 1)
-    fail(fmt::format("the model has {} outputs; shufflec compiles models with exactly one output", graph.output_size()));
+    fail(fmt::format("the model has {} outputs; shufflec compiles models with exactly one output",
+                     graph.output_size()));
   output_name_ = graph.output(0).name();
   if (output_name_.empty()) fail("the graph output has an empty name");
   std::set<std::string> graph_inputs;
@@ -489,7 +505,8 @@ const std::map<std::string, Converter::OpEntry> &Converter::op_table() {
       {"Div", {&Converter::op_binary, {}}},
       {"Concat", {&Converter::op_concat, {"axis"}}},
       {"MaxPool",
-       {&Converter::op_pool, {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"}}},
+       {&Converter::op_pool,
+        {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"}}},
       {"AveragePool",
        {&Converter::op_pool, {"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads",
                               "strides"}}},
@@ -575,7 +592,8 @@ void Converter::setup_input() {
   if (!vi.type().has_tensor_type()) fail(where + " is not a tensor");
   const auto &tt = vi.type().tensor_type();
   if (tt.elem_type() != TensorProto::FLOAT)
-    fail(fmt::format("{} has element type {}; shufflec compiles float32 models", where, data_type_name(tt.elem_type())));
+    fail(fmt::format("{} has element type {}; shufflec compiles float32 models", where,
+                     data_type_name(tt.elem_type())));
   std::vector<std::optional<int64_t>> model_dims;
   std::vector<std::string> shown;
   if (tt.has_shape()) {
@@ -584,7 +602,8 @@ void Converter::setup_input() {
       else model_dims.emplace_back(), shown.push_back(d.dim_param().empty() ? "?" : clip_text(d.dim_param(), 32));
     }
   }
-  const std::string model_shape = tt.has_shape() ? fmt::format("[{}]", fmt::join(shown, ", ")) : "unknown";
+  const std::string model_shape =
+      tt.has_shape() ? clip_text(fmt::format("[{}]", fmt::join(shown, ", ")), 300) : "unknown";
   const std::vector<int64_t> *given = nullptr;
   for (const auto &[name, dims] : options_.input_shapes) {
     if (name.empty() || name == input_name_) given = &dims;
@@ -784,7 +803,7 @@ ValueId Converter::materialize(const NodeProto &n, const Sym &s) {
     fail(n, fmt::format("unsupported: its input is padded by {}; zero padding is supported only directly before a "
                         "Conv or an AveragePool",
                         s.origin));
-  const Shape &bs = g_.shape(s.base);
+  const Shape bs = g_.shape(s.base);
   if (s.dims == bs.dims) return s.base;
   if (s.dims.size() == 2 && bs.rank() >= 2 && s.dims[0] == bs[0]) {
     auto key = std::make_pair(s.base, s.dims);
@@ -803,7 +822,7 @@ ValueId Converter::materialize(const NodeProto &n, const Sym &s) {
 // input channels and one-hot weights picks channel j of each group (x*1 + y*0 is exact for finite values).
 ValueId Converter::select_channels(const NodeProto &n, ValueId x, int64_t parts, int64_t part,
                                    const std::string &name) {
-  const Shape &xs = g_.shape(x);
+  const Shape xs = g_.shape(x);
   const int64_t C = xs[1], n_out = C / parts;
   Attrs sa;
   sa.groups = parts;
@@ -878,6 +897,20 @@ void Converter::convert(const NodeProto &n) {
       fail(n, fmt::format("unsupported: output '{}' is not computed by shufflec", clip_text(o)));
 }
 
+// Window attributes in range before any arithmetic on them (the IR checks them again, with its own messages).
+void Converter::check_window(const NodeProto &n, const Attrs &a, const std::array<int64_t, 4> &pads) const {
+  for (int i = 0; i < 2; ++i) {
+    if (a.stride[size_t(i)] < 1 || a.stride[size_t(i)] > kMaxElements)
+      fail(n, fmt::format("stride {} is out of range", a.stride[size_t(i)]));
+    if (a.dilation[size_t(i)] < 1 || a.dilation[size_t(i)] > kMaxElements)
+      fail(n, fmt::format("dilation {} is out of range", a.dilation[size_t(i)]));
+    if (a.kernel[size_t(i)] < 0 || a.kernel[size_t(i)] > kMaxElements)
+      fail(n, fmt::format("kernel size {} is out of range", a.kernel[size_t(i)]));
+  }
+  for (int64_t p : pads)
+    if (p < 0 || p > kMaxElements) fail(n, fmt::format("pads must be >= 0, got {}", p));
+}
+
 // Pads per auto_pad for one axis: {begin, end}. Returns false for an unknown mode.
 bool auto_pads(const std::string &mode, int64_t in, int64_t k, int64_t s, int64_t d, int64_t &b, int64_t &e) {
   if (mode == "VALID") {
@@ -927,9 +960,9 @@ void Converter::op_conv(const NodeProto &n) {
   const std::string mode = attr_string(n, "auto_pad", "NOTSET");
   if (mode != "NOTSET" && mode != "VALID" && a.dilation != std::array<int64_t, 2>{1, 1})
     unsupported(n, fmt::format("auto_pad {} with dilations (ONNX Runtime rejects it too)", clip_text(mode, 32)));
+  check_window(n, a, pads);
   if (mode != "NOTSET") {
     for (int i = 0; i < 2; ++i) {
-      if (a.stride[size_t(i)] < 1 || a.dilation[size_t(i)] < 1) fail(n, "strides and dilations must be >= 1");
       if (!auto_pads(mode, xdims[size_t(2 + i)], w->dims[size_t(2 + i)], a.stride[size_t(i)],
                      a.dilation[size_t(i)], pads[size_t(i)], pads[size_t(2 + i)]))
         fail(n, fmt::format("unknown auto_pad '{}'", clip_text(mode, 32)));
@@ -1047,7 +1080,7 @@ void Converter::op_add_runtime(const NodeProto &n) {
     if (!p) unsupported(n, why);
     Node &prod = g_.nodes[size_t(*p)];
     if (prod.op != OpKind::Conv2d && prod.op != OpKind::Dense) unsupported(n, why);
-    const Shape &ys = g_.shape(x.base);
+    const Shape ys = g_.shape(x.base);
     const int64_t M = ys[1];
     // The constant, right-aligned against the output, may vary along the channel axis only.
     if (c.dims.size() > ys.rank()) unsupported(n, why);
@@ -1146,7 +1179,8 @@ void Converter::op_pool(const NodeProto &n) {
   Attrs a;
   auto ks = attr_ints(n, "kernel_shape");
   if (!ks) fail(n, "the attribute 'kernel_shape' is required");
-  if (ks->size() != 2) unsupported(n, fmt::format("{}-D pooling (kernel_shape {}): only 2-D", ks->size(), dims_str(*ks)));
+  if (ks->size() != 2)
+    unsupported(n, fmt::format("{}-D pooling (kernel_shape {}): only 2-D", ks->size(), dims_str(*ks)));
   a.kernel = {(*ks)[0], (*ks)[1]};
   a.stride = attr_pair(n, "strides", 1);
   a.dilation = attr_pair(n, "dilations", 1);
@@ -1182,15 +1216,13 @@ void Converter::op_pool(const NodeProto &n) {
   if (mode != "NOTSET" && mode != "VALID" && a.dilation != std::array<int64_t, 2>{1, 1})
     unsupported(n, fmt::format("auto_pad {} with dilations (ONNX Runtime pads such pools as if undilated)",
                                clip_text(mode, 32)));
+  check_window(n, a, pads);
   if (mode != "NOTSET")
     for (int i = 0; i < 2; ++i) {
-      if (a.stride[size_t(i)] < 1 || a.dilation[size_t(i)] < 1) fail(n, "strides and dilations must be >= 1");
       if (!auto_pads(mode, xdims[size_t(2 + i)], a.kernel[size_t(i)], a.stride[size_t(i)], a.dilation[size_t(i)],
                      pads[size_t(i)], pads[size_t(2 + i)]))
         fail(n, fmt::format("unknown auto_pad '{}'", clip_text(mode, 32)));
     }
-  for (int64_t p : pads)
-    if (p < 0) fail(n, fmt::format("pads must be >= 0, got {}", p));
   if (padded) {
     if (std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p != 0; }) && !a.count_include_pad)
       unsupported(n, fmt::format("AveragePool with count_include_pad = 0 and its own pads, of a tensor padded by {}",
@@ -1222,7 +1254,7 @@ void Converter::op_reduce_mean(const NodeProto &n) {
   std::optional<std::vector<int64_t>> axes = attr_ints(n, "axes");
   if (has_input(n, 1)) axes = ints_in(n, 1, "axes");
   const ValueId x = materialize(n, 0);
-  const Shape &xs = g_.shape(x);
+  const Shape xs = g_.shape(x);
   std::set<int64_t> norm;
   if (axes)
     for (int64_t ax : *axes) norm.insert(ax < 0 ? ax + int64_t(xs.rank()) : ax);
@@ -1248,7 +1280,7 @@ void Converter::op_gemm(const NodeProto &n) {
   ConstPtr b = const_in(n, 1, "B");
   ConstPtr c = const_in_opt(n, 2, "C");
   const float alpha = attr_float(n, "alpha", 1.0f), beta = attr_float(n, "beta", 1.0f);
-  const Shape &xs = g_.shape(x);
+  const Shape xs = g_.shape(x);
   if (xs.rank() != 2) fail(n, fmt::format("A must be a matrix [N, K], got {}", xs.str()));
   if (b->dims.size() != 2 || !b->is_float) fail(n, fmt::format("B must be a float matrix, got {}", dims_str(b->dims)));
   const bool trans_b = attr_int(n, "transB", 0) != 0;
@@ -1262,7 +1294,8 @@ void Converter::op_gemm(const NodeProto &n) {
     wname = label(n) + ".weight";
   }
   std::vector<ValueId> ins{x};
-  ins.push_back(alpha == 1.0f && trans_b ? ir_const(n, b, wname) : ir_const(n, std::move(w), trans_b ? wname : label(n) + ".weight"));
+  if (alpha == 1.0f && trans_b) ins.push_back(ir_const(n, b, wname));  // B as it is, shared with other users
+  else ins.push_back(ir_const(n, std::move(w), trans_b ? wname : label(n) + ".weight"));
   if (c && beta != 0.0f) {
     // C broadcasts to [N, M]; the IR's bias is one row, so C must not vary along N (unless N = 1).
     if (!c->is_float) fail(n, "C must be a float tensor");
@@ -1288,7 +1321,7 @@ void Converter::op_matmul(const NodeProto &n) {
   const Sym &bs = in(n, 1);
   if (!bs.is_const()) unsupported(n, "MatMul of two computed tensors (the right operand must be a constant weight)");
   const ConstTensor &b = *bs.c;
-  const Shape &xs = g_.shape(x);
+  const Shape xs = g_.shape(x);
   if (xs.rank() != 2 || b.dims.size() != 2 || !b.is_float)
     unsupported(n, fmt::format("MatMul of {} by {}: only [N, K] x [K, M] with a float weight", xs.str(),
                                dims_str(b.dims)));
@@ -1379,9 +1412,9 @@ void Converter::op_transpose(const NodeProto &n) {
     for (int64_t k = rank; k-- > 0;) perm.push_back(k);
   std::vector<int64_t> sorted = perm;
   std::sort(sorted.begin(), sorted.end());
-  for (int64_t k = 0; k < int64_t(sorted.size()); ++k)
-    if (sorted[size_t(k)] != k || int64_t(perm.size()) != rank)
-      fail(n, fmt::format("perm {} is not a permutation of the {} axes", dims_str(perm), rank));
+  bool is_perm = int64_t(perm.size()) == rank;
+  for (int64_t k = 0; is_perm && k < rank; ++k) is_perm = sorted[size_t(k)] == k;
+  if (!is_perm) fail(n, fmt::format("perm {} is not a permutation of the {} axes", dims_str(perm), rank));
   std::vector<int64_t> od;
   for (int64_t p : perm) od.push_back(d[size_t(p)]);
   if (x.is_const()) {
@@ -1414,7 +1447,7 @@ void Converter::op_transpose(const NodeProto &n) {
   }
   // The channel shuffle: the base [N, C, H, W] viewed as [N, a, b, rest...] with a * b = C, transposed to
   // [N, b, a, rest...]. Read back in row-major order it is channel_shuffle with groups = a.
-  const Shape &bs = g_.shape(x.base);
+  const Shape bs = g_.shape(x.base);
   int64_t rest = 1;
   for (int64_t k = 3; k < rank; ++k) rest *= d[size_t(k)];
   if (perm == swap12 && rank >= 3 && bs.rank() == 4 && d[0] == bs[0] && d[1] * d[2] == bs[1] &&
@@ -1608,7 +1641,8 @@ void Converter::op_cast(const NodeProto &n) {
                       to == TensorProto::UINT32 || to == TensorProto::UINT64 || to == TensorProto::BOOL;
   if (!to_float && !to_int) unsupported(n, fmt::format("Cast to {}", data_type_name(int(to))));
   if (!x.is_const()) {
-    if (to != TensorProto::FLOAT) unsupported(n, fmt::format("Cast of a computed tensor to {}", data_type_name(int(to))));
+    if (to != TensorProto::FLOAT)
+      unsupported(n, fmt::format("Cast of a computed tensor to {}", data_type_name(int(to))));
     set_sym(n, 0, x);
     return;
   }
@@ -1653,7 +1687,7 @@ void Converter::op_slice(const NodeProto &n) {
     if (seen[size_t(a)]) fail(n, "an axis is repeated");
     seen[size_t(a)] = true;
     const int64_t dim = d[size_t(a)], step = steps[k];
-    if (step == 0) fail(n, "a step is 0");
+    if (step == 0 || step < -kMaxElements || step > kMaxElements) fail(n, fmt::format("step {} is 0 or absurd", step));
     int64_t s = starts[k], e = ends[k];
     if (s < 0) s = s < -dim ? 0 : s + dim;
     if (e < 0) e = e < -dim ? -1 : e + dim;
@@ -1672,7 +1706,7 @@ void Converter::op_slice(const NodeProto &n) {
   for (int64_t k = 0; k < rank; ++k) {
     const int64_t span = st[size_t(k)] > 0 ? hi[size_t(k)] - lo[size_t(k)] : lo[size_t(k)] - hi[size_t(k)];
     const int64_t step = std::abs(st[size_t(k)]);
-    od[size_t(k)] = span <= 0 ? 0 : (span + step - 1) / step;
+    od[size_t(k)] = span <= 0 ? 0 : 1 + (span - 1) / step;
   }
   if (x.is_const()) {
     ConstTensor z = make_like(*x.c, od);
@@ -1691,7 +1725,7 @@ void Converter::op_slice(const NodeProto &n) {
     return;
   }
   const ValueId xv = materialize(n, x);
-  const Shape &xs = g_.shape(xv);
+  const Shape xs = g_.shape(xv);
   bool only_channels = xs.rank() == 4;
   for (int64_t k = 0; k < rank && only_channels; ++k)
     if (k != 1 && (lo[size_t(k)] != 0 || od[size_t(k)] != d[size_t(k)] || st[size_t(k)] != 1)) only_channels = false;
@@ -1727,10 +1761,11 @@ void Converter::op_split(const NodeProto &n) {
   if (int64_t(sizes.size()) != n.output_size()) fail(n, "the number of split sizes differs from the outputs");
   int64_t sum = 0;
   for (int64_t s : sizes) {
-    if (s < 0) fail(n, "a split size is negative");
+    if (s < 0 || s > d[size_t(axis)]) fail(n, fmt::format("split size {} is out of range", s));
     sum += s;
   }
-  if (sum != d[size_t(axis)]) fail(n, fmt::format("split sizes {} do not add up to {}", dims_str(sizes), d[size_t(axis)]));
+  if (sum != d[size_t(axis)])
+    fail(n, fmt::format("split sizes {} do not add up to {}", dims_str(sizes), d[size_t(axis)]));
   if (x.is_const()) {
     int64_t outer = 1, inner = 1;
     for (int64_t k = 0; k < axis; ++k) outer *= d[size_t(k)];
@@ -1825,22 +1860,18 @@ void Converter::resolve_relu6() {
           for (ValueId &v : nd.inputs)
             if (v == y) v = x;
         if (g_.output == y) g_.output = x;
-        g_.nodes.erase(std::find_if(g_.nodes.begin(), g_.nodes.end(), [&](const Node &nd) { return nd.name == r.node; }));
+        g_.nodes.erase(it);
         continue;
       }
     }
-    const Shape &xs = g_.shape(x);
+    const Shape xs = g_.shape(x);
     if (xs.rank() != 4)
       fail(fmt::format("{}: unsupported relu6 (Clip to [0, 6]) of {}: it must follow a Conv, Gemm, MatMul, Add or "
                        "pool whose output nothing else reads, or act on an [N, C, H, W] tensor",
                        r.where, xs.str()));
-    ConstTensor w;
-    w.dims = {xs[1], 1, 1, 1};
-    w.f.assign(size_t(xs[1]), 1.0f);
-    auto c = std::make_shared<const ConstTensor>(std::move(w));
-    Value v{unique_name(r.node + "/identity.weight"), ValueKind::Constant, Shape{c->dims}, c->f};
-    const ValueId wv = g_.add_value(std::move(v));
-    Node &nd = *std::find_if(g_.nodes.begin(), g_.nodes.end(), [&](const Node &q) { return q.name == r.node; });
+    const ValueId wv = g_.add_value(Value{unique_name(r.node + "/identity.weight"), ValueKind::Constant,
+                                          Shape{{xs[1], 1, 1, 1}}, std::vector<float>(size_t(xs[1]), 1.0f)});
+    Node &nd = *it;
     nd.op = OpKind::Conv2d;
     nd.inputs = {x, wv};
     nd.attrs = Attrs{};

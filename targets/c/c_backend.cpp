@@ -190,7 +190,7 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
     args.push_back(pointer(n.output));
     w.blank();
     w.line("/* {}: {} -> {} */", n.name, op_name(n.op), g.shape(n.output).str());
-    w.open("static void {}({})", fn, fmt::join(params, ", "));
+    w.open("SC_LAYER void {}({})", fn, fmt::join(params, ", "));
     op_info(n.op).emit_c(ctx);
     w.close();
     calls.push_back(fmt::format("{}({});", fn, fmt::join(args, ", ")));
