@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ gcc clang llvm-14-dev libfmt-dev nlohmann-json3-dev catch2 libclang-rt-14-dev
-          gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user libc6-dev-arm64-cross libc6-dev-armhf-cross
+          gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user libc6-dev-arm64-cross libc6-dev-armhf-cross dataset-fashion-mnist
           libprotobuf-dev libonnx-dev python3-onnx python3-torch python3-numpy nodejs)
 missing=()
 for p in "${packages[@]}"; do
