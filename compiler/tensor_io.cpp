@@ -2,7 +2,6 @@
 
 #include <cstring>
 #include <fstream>
-#include <regex>
 
 #include "compiler/output_files.h"
 
@@ -46,16 +45,26 @@ Tensor read_tensor(const std::string &path, const Shape &expected) {
       throw UserError(path, "", "only little-endian float32 .npy files are supported (descr '<f4')");
     if (header.find("'fortran_order': False") == std::string::npos)
       throw UserError(path, "", "only C-order .npy files are supported");
-    std::smatch m;
-    if (!std::regex_search(header, m, std::regex("'shape': \\(([0-9, ]*)\\)")))
-      throw UserError(path, "", "cannot read the shape in the .npy header");
+    // The shape is a Python tuple of integers: "'shape': (1, 3, 224, 224)". Read it by hand (std::regex trips
+    // gcc's -Wmaybe-uninitialized under the sanitizers).
+    const size_t key = header.find("'shape': (");
+    const size_t open = key == std::string::npos ? key : key + 10;
+    const size_t close = open == std::string::npos ? open : header.find(')', open);
+    if (close == std::string::npos) throw UserError(path, "", "cannot read the shape in the .npy header");
+    const std::string dims = header.substr(open, close - open);
     int64_t count = 1;
-    const std::string dims = m[1];
-    const std::regex number("[0-9]+");
-    for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
-      const int64_t d = std::stoll(it->str().substr(0, 12));
-      if (d > kMaxElements || count > kMaxElements / std::max<int64_t>(d, 1))
-        throw UserError(path, "", "absurd .npy shape");
+    for (size_t i = 0; i < dims.size();) {
+      if (dims[i] == ',' || dims[i] == ' ') {
+        ++i;
+        continue;
+      }
+      if (dims[i] < '0' || dims[i] > '9') throw UserError(path, "", "cannot read the shape in the .npy header");
+      int64_t d = 0;
+      for (; i < dims.size() && dims[i] >= '0' && dims[i] <= '9'; ++i) {
+        d = d * 10 + (dims[i] - '0');
+        if (d > kMaxElements) throw UserError(path, "", "absurd .npy shape");
+      }
+      if (count > kMaxElements / std::max<int64_t>(d, 1)) throw UserError(path, "", "absurd .npy shape");
       count *= d;
     }
     if (count != expected.elements())

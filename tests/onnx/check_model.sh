@@ -10,7 +10,10 @@ set -euo pipefail
 shufflec=$1 src=$2 node_dir=$3 models=$4 work=$5 name=$6 input_shape=$7 cc=$8 cflags=$9
 tolerance=1e-5
 model=$models/$name.onnx input=$models/$name.input.bin
-[ -f "$model" ] && [ -f "$input" ] || { echo "FAIL: $model or its input is missing (the onnx.setup fixture makes them)"; exit 1; }
+if [ ! -f "$model" ] || [ ! -f "$input" ]; then
+  echo "FAIL: $model or its input is missing (the onnx.setup fixture makes them)"
+  exit 1
+fi
 shape_args=() ort_shape=()
 if [ "$input_shape" != "-" ]; then shape_args=(--input-shape "$input_shape"); ort_shape=("${input_shape#*=}"); fi
 

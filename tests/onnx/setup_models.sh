@@ -9,11 +9,13 @@ src=$1 node_dir=$2 models=$3 manifest=$4
 ort_version=1.30.0
 
 for tool in node npm /usr/bin/python3; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool not found (tools/setup.sh installs nodejs, python3-torch, python3-onnx)"; exit 1; }
+  command -v "$tool" >/dev/null \
+    || { echo "FAIL: $tool not found (tools/setup.sh installs nodejs, python3-torch, python3-onnx)"; exit 1; }
 done
 
 # ONNX Runtime for Node. --ignore-scripts: the package's install script only fetches optional GPU providers.
-if [ "$(node -p "try { require('$node_dir/node_modules/onnxruntime-node/package.json').version } catch (e) { '' }")" != "$ort_version" ]; then
+installed=$(node -p "try { require('$node_dir/node_modules/onnxruntime-node/package.json').version } catch (e) { '' }")
+if [ "$installed" != "$ort_version" ]; then
   echo "== npm install onnxruntime-node@$ort_version into $node_dir"
   mkdir -p "$node_dir"
   npm install --prefix "$node_dir" --ignore-scripts --no-audit --no-fund --no-save --loglevel=error \
@@ -23,9 +25,10 @@ NODE_PATH="$node_dir/node_modules" node -e "require('onnxruntime-node')" \
   || { echo "FAIL: onnxruntime-node does not load from $node_dir"; exit 1; }
 
 # The model cache, keyed by the generators and the library versions.
+versions=$(/usr/bin/python3 -c 'import torch, onnx, numpy
+print(torch.__version__, onnx.__version__, numpy.__version__)')
 stamp=$( { cat "$src/tools/onnx/export_models.py" "$src/tools/onnx/make_op_models.py" "$src/tools/golden/reference.py"
-           /usr/bin/python3 -c 'import torch, onnx, numpy; print(torch.__version__, onnx.__version__, numpy.__version__)'
-         } | sha256sum | cut -d' ' -f1)
+           echo "$versions"; } | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$models/.stamp" 2>/dev/null || true)" != "$stamp" ]; then
   echo "== generators changed (or first run): clearing $models"
   rm -rf "$models"
@@ -39,7 +42,8 @@ start=$(date +%s)
 half=$(( (${#torch_models[@]} + 1) / 2 ))
 /usr/bin/python3 -W ignore "$src/tools/onnx/export_models.py" "$models" "${torch_models[@]:0:$half}" &
 first=$!
-/usr/bin/python3 -W ignore "$src/tools/onnx/export_models.py" "$models" "${torch_models[@]:$half}" || { wait $first; exit 1; }
+/usr/bin/python3 -W ignore "$src/tools/onnx/export_models.py" "$models" "${torch_models[@]:$half}" \
+  || { wait $first; exit 1; }
 wait $first
 echo "$stamp" > "$models/.stamp"
 echo "== models ready in $models ($(du -sh "$models" | cut -f1), $(( $(date +%s) - start )) s)"

@@ -21,7 +21,6 @@ parameters randomised too (so folding them is not the identity).
 Needs python3-torch and python3-onnx (Debian): run with /usr/bin/python3.
 """
 
-import math
 import os
 import sys
 

@@ -12,7 +12,6 @@ import os
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 
@@ -78,6 +77,11 @@ def cases():
     del m.graph.initializer[0].dims[:]
     m.graph.initializer[0].dims.extend([1 << 40, 1 << 40, 3, 3])
     c["init_huge_dims"] = (m, ["initializer 'w': shape [1099511627776, 1099511627776, 3, 3] is absurdly large"], "")
+    m = model([helper.make_node("Add", ["x", "w"], ["y"], name="add")], [tensor("w", np.float32(1.0))])
+    del m.graph.initializer[0].dims[:]
+    m.graph.initializer[0].dims.extend([1 << 30])  # 4 GiB declared, 4 bytes present: refused before allocating
+    c["init_big_dims_small_data"] = (m, ["initializer 'w': raw_data holds 4 bytes, but shape [1073741824] of FLOAT "
+                                         "needs 4294967296"], "")
     m = conv_model()
     m.graph.initializer[0].dims[0] = -4
     c["init_negative_dim"] = (m, ["initializer 'w': negative dimension -4"], "")
@@ -146,10 +150,12 @@ def cases():
                              "is absurdly large"], "")
     dyn = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3, 4, 4])]
     c["dynamic_shape"] = (model([helper.make_node("Relu", ["x"], ["y"], name="relu")], inputs=dyn),
-                          ["graph input 'x' has the dynamic shape [batch, 3, 4, 4]; give its size with --input-shape x=1,3,4,4"],
+                          ["graph input 'x' has the dynamic shape [batch, 3, 4, 4]; give its size with "
+                           "--input-shape x=1,3,4,4"],
                           "")
     c["input_shape_mismatch"] = (model([helper.make_node("Relu", ["x"], ["y"], name="relu")]),
-                                 ["--input-shape [1, 3, 8, 8] disagrees with the fixed shape [1, 3, 4, 4] of graph input 'x'"],
+                                 ["--input-shape [1, 3, 8, 8] disagrees with the fixed shape [1, 3, 4, 4] of "
+                                  "graph input 'x'"],
                                  "--input-shape x=1,3,8,8")
     c["opset_old"] = (model([helper.make_node("Relu", ["x"], ["y"], name="relu")], opset=9),
                       ["opset 9 is not supported (shufflec reads ONNX opsets 11 to 18)"], "")
