@@ -45,7 +45,9 @@ std::string info_table(const Graph &g) {
   out += fmt::format("convolutions alone: {:.2f} MFLOPs (the count of the ShuffleNet paper's Table 1, which leaves out "
                      "the final FC layer)\n",
                      double(c.conv_mult_adds) / 1e6);
-  out += fmt::format("activation arena: {} bytes (liveness lower bound {} bytes)\n", plan.arena_bytes(),
+  out += fmt::format("activation arena of the graph as written, before the passes: {} bytes (liveness lower bound {} "
+                     "bytes; `info --memory` shows the compiled plan)\n",
+                     plan.arena_bytes(),
                      plan.lower_bound_floats * 4);
   return out;
 }
