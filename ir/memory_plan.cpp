@@ -64,23 +64,31 @@ MemoryPlan plan_memory(const Graph &g) {
     root.last_use = std::max(root.last_use, plan.values[v].last_use);
   }
 
-  // Arena groups: first fit, largest first, against groups whose lifetimes overlap. A node's output never shares
-  // bytes with its inputs' storage, because both are live at that node.
-  std::vector<size_t> arena;
+  // Layer scratch (OpInfo::workspace_floats) lives only while its node runs.
+  plan.workspaces.resize(g.nodes.size());
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Storage &s = plan.workspaces[i];
+    const auto floats = op_info(g.nodes[i].op).workspace_floats;
+    s.size = floats ? floats(g, g.nodes[i]) : 0;
+    s.first_use = s.last_use = static_cast<int>(i);
+  }
+
+  // Arena groups and scratch: first fit, largest first, against those whose lifetimes overlap. A node's output
+  // never shares bytes with its inputs' storage, because both are live at that node.
+  std::vector<Storage *> arena;
   for (size_t v = 0; v < plan.values.size(); ++v)
     if (plan.values[v].kind == StorageKind::Arena && plan.values[v].alias_of == kNoValue &&
         plan.values[v].first_use >= 0)
-      arena.push_back(v);
-  std::stable_sort(arena.begin(), arena.end(),
-                   [&](size_t a, size_t b) { return plan.values[a].size > plan.values[b].size; });
-  std::vector<size_t> placed;
-  for (size_t v : arena) {
-    Storage &s = plan.values[v];
+      arena.push_back(&plan.values[v]);
+  for (Storage &s : plan.workspaces)
+    if (s.size > 0) arena.push_back(&s);
+  std::stable_sort(arena.begin(), arena.end(), [](const Storage *a, const Storage *b) { return a->size > b->size; });
+  std::vector<const Storage *> placed;
+  for (Storage *sp : arena) {
+    Storage &s = *sp;
     std::vector<std::pair<int64_t, int64_t>> busy;  // [begin, end) in floats
-    for (size_t p : placed) {
-      const Storage &o = plan.values[p];
-      if (o.first_use <= s.last_use && s.first_use <= o.last_use) busy.push_back({o.offset, o.offset + o.size});
-    }
+    for (const Storage *o : placed)
+      if (o->first_use <= s.last_use && s.first_use <= o->last_use) busy.push_back({o->offset, o->offset + o->size});
     std::sort(busy.begin(), busy.end());
     int64_t offset = 0;
     for (auto [b, e] : busy) {
@@ -89,7 +97,7 @@ MemoryPlan plan_memory(const Graph &g) {
     }
     s.offset = offset;
     plan.arena_floats = std::max(plan.arena_floats, align_up(offset + s.size));
-    placed.push_back(v);
+    placed.push_back(sp);
   }
   for (size_t v = 0; v < plan.values.size(); ++v)
     if (plan.values[v].alias_of != kNoValue) {
@@ -101,9 +109,8 @@ MemoryPlan plan_memory(const Graph &g) {
   // The liveness lower bound, to judge the plan by.
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     int64_t live = 0;
-    for (size_t v : arena)
-      if (plan.values[v].first_use <= static_cast<int>(i) && static_cast<int>(i) <= plan.values[v].last_use)
-        live += plan.values[v].size;
+    for (const Storage *s : arena)
+      if (s->first_use <= static_cast<int>(i) && static_cast<int>(i) <= s->last_use) live += s->size;
     if (live > plan.lower_bound_floats) plan.lower_bound_floats = live, plan.peak_node = static_cast<int>(i);
   }
   return plan;

@@ -21,6 +21,7 @@ struct Storage {
 
 struct MemoryPlan {
   std::vector<Storage> values;  // indexed by ValueId
+  std::vector<Storage> workspaces;  // indexed by node: scratch live only while that node runs (size 0: none)
   int64_t arena_floats = 0;
   int64_t lower_bound_floats = 0;  // max over the schedule of floats simultaneously live in the arena
   int peak_node = -1;              // node index where that maximum is reached

@@ -32,6 +32,7 @@ struct KernelEmitContext {
   std::vector<std::string> in;  // one C expression (const float *) per node input
   std::string out;              // C expression (float *) for the output
   const TargetDesc &target;     // vector dialect and sizes of the machine the C is for
+  std::string workspace;        // C expression (float *) for the layer's scratch in the arena, if it asked for any
 };
 
 struct OpInfo {
@@ -50,6 +51,11 @@ struct OpInfo {
   int64_t (*mult_adds)(const Graph &g, const Node &n);
   // The output is input 0 reinterpreted (no data moves).
   bool aliases_input;
+  // Optional. The layout the emitter reads constant input `input` in, when it is not the graph's (e.g. weights
+  // packed into the panels a GEMM kernel streams); empty: the graph's own data. Called when the blob is built.
+  std::vector<float> (*pack_constant)(const Graph &g, const Node &n, size_t input) = nullptr;
+  // Optional. Floats of arena scratch the emitted kernel needs while it runs (e.g. an im2col panel).
+  int64_t (*workspace_floats)(const Graph &g, const Node &n) = nullptr;
 };
 
 const OpInfo &op_info(OpKind kind);

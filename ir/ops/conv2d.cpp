@@ -1,6 +1,6 @@
 // conv2d: grouped 2-D convolution with zero padding, stride, dilation, optional bias and fused epilogue.
 // Passes may add a residual operand (y = act(conv + residual)), an output channel map (the channel shuffle
-// absorbed: output channel m is stored at channel map[m]) and a tile for 1x1 convs (compiler/passes/).
+// absorbed: output channel m is stored at channel map[m]) and the GEMM tile {MR, NR} (compiler/passes/).
 #include "ir/ops/common.h"
 
 namespace shufflec::ops {
@@ -113,110 +113,237 @@ void emit_pointwise(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bo
   w.close();
 }
 
-// Tiled 1x1 group conv: per group a small GEMM [MG x CG] x [CG x HW], in register blocks of MB output channels x
-// PT pixels (constant trip counts, so the C compiler keeps the accumulators in vector registers), inside cache slabs
-// of PB pixels whose CG x PB input block stays in L1 while all MG / MB channel blocks pass over it.
-void emit_pointwise_block(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool has_residual,
-                          const std::string &map, int64_t pixels) {
-  // Portable form: one output channel of the block at a time over the PT pixels, so any C compiler keeps the
-  // PT accumulators in vector registers; the CG x PT input block is reused from L1 by the block's MB channels.
+// The packed GEMM kernel, for every conv the tile_group_conv pass gave a tile {MR, NR}: per group,
+// Y[MG x P] = W[MG x K] * B[K x P] with K = CG*KH*KW taps and P = OH*OW pixels. For each tile of NR pixels, B's
+// K x NR panel is packed into the workspace (im2col; a plain copy for 1x1 convs), then every block of MR output
+// channels runs a register-blocked micro-kernel over it: MR x NR accumulators, per tap NR/width panel loads and MR
+// weight broadcasts from panels packed at compile time (pack_constant). The fused epilogue (bias, residual,
+// activation, shuffled store position) runs on the accumulators before they leave registers.
+struct GemmTile {
+  int64_t MR, NR, K, P, blocks;  // blocks: MR-row panels per group (MG rounded up)
+};
+
+GemmTile gemm_tile(const ConvDims &d, const Attrs &a) {
+  return {a.tile[0], a.tile[1], d.CG * d.KH * d.KW, d.OH * d.OW, (d.MG + a.tile[0] - 1) / a.tile[0]};
+}
+
+bool is_pointwise(const ConvDims &d, const Attrs &a) {
+  return d.KH == 1 && d.KW == 1 && a.stride == std::array<int64_t, 2>{1, 1} &&
+         a.pads == std::array<int64_t, 4>{0, 0, 0, 0};
+}
+
+// Weights as [G][blocks][K][MR] and bias as [G][blocks][MR]; rows past MG are zero (computed, never stored).
+std::vector<float> pack_constant(const Graph &g, const Node &n, size_t input) {
+  if (n.attrs.tile[0] <= 0 || (input != 1 && input != 2)) return {};
+  const ConvDims d = dims_of(g, n);
+  const GemmTile t = gemm_tile(d, n.attrs);
+  const std::vector<float> &src = g.value(n.inputs[input]).data;
+  const int64_t row = input == 1 ? t.K : 1;
+  std::vector<float> out(static_cast<size_t>(d.G * t.blocks * t.MR * row), 0.0f);
+  for (int64_t grp = 0; grp < d.G; ++grp)
+    for (int64_t b = 0; b < t.blocks; ++b)
+      for (int64_t j = 0; j < t.MR && b * t.MR + j < d.MG; ++j) {
+        const int64_t m = grp * d.MG + b * t.MR + j, panel = (grp * t.blocks + b) * t.MR * row;
+        for (int64_t k = 0; k < row; ++k) out[static_cast<size_t>(panel + k * t.MR + j)] = src[static_cast<size_t>(m * row + k)];
+      }
+  return out;
+}
+
+int64_t workspace_floats(const Graph &g, const Node &n) {
+  if (n.attrs.tile[0] <= 0) return 0;
+  const ConvDims d = dims_of(g, n);
+  const GemmTile t = gemm_tile(d, n.attrs);
+  return is_pointwise(d, n.attrs) && t.P % t.NR == 0 ? 0 : t.K * t.NR;
+}
+
+// Packs the K x NR panel of pixels p0 .. p0 + np - 1 into ws; pixels past the plane read as zero.
+void emit_gemm_pack(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t) {
   CWriter &w = ctx.w;
   const Attrs &a = ctx.node.attrs;
-  const int64_t HW = d.H * d.W, MB = a.tile[0];
-  w.open("for (int j = 0; j < {}; ++j)", MB);
-  w.line("float acc[{}];", pixels);
-  w.line("const float *restrict wj = wb + j * {};", d.CG);
-  w.line("const float b = {};", has_bias ? ctx.in[2] + "[m0 + j]" : "0.0f");
-  const std::string at = map.empty() ? "(m0 + j)" : map + "[m0 + j]";
-  w.line("float *restrict yp = {} + n * {} + {} * {} + p0;", ctx.out, d.M * HW, at, HW);
-  w.line("for (int p = 0; p < {}; ++p) acc[p] = b;", pixels);
-  w.open("for (int c = 0; c < {}; ++c)", d.CG);
-  w.line("const float wv = wj[c];");
-  w.line("const float *restrict xp = xg + c * {} + p0;", HW);
-  w.line("for (int p = 0; p < {}; ++p) acc[p] += wv * xp[p];", pixels);
-  w.close();
-  if (has_residual) {
-    w.line("const float *restrict rp = {} + n * {} + {} * {} + p0;", ctx.in[3], d.M * HW, at, HW);
-    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", pixels, activation_c(a.activation, "(acc[p] + rp[p])"));
-  } else {
-    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", pixels, activation_c(a.activation, "acc[p]"));
+  if (is_pointwise(d, a)) {
+    // Full tiles read the input rows in place (each K x NR block is reused from cache by every channel block);
+    // only the plane's last, partial tile is copied, zero-padded.
+    w.line("const float *restrict bsrc = xg + p0;");
+    w.line("int bstride = {};", t.P);
+    if (t.P % t.NR == 0) return;
+    w.open("if (np < {})", t.NR);
+    w.open("for (int k = 0; k < {}; ++k)", t.K);
+    w.line("for (int i = 0; i < {}; ++i) ws[k * {} + i] = i < np ? xg[k * {} + p0 + i] : 0.0f;", t.NR, t.NR, t.P);
+    w.close();
+    w.line("bsrc = ws;");
+    w.line("bstride = {};", t.NR);
+    w.close();
+    return;
   }
+  // Fast path: a full tile inside one output row whose taps all land inside the input columns; whole kernel rows
+  // above or below the input are zeros.
+  w.line("const float *restrict bsrc = ws;");
+  w.line("const int bstride = {};", t.NR);
+  w.line("const int oy = p0 / {}, ox = p0 % {};", d.OW, d.OW);
+  w.open("if (np == {} && ox + {} <= {} && ox * {} >= {} && (ox + {}) * {} + {} < {})", t.NR, t.NR, d.OW, a.stride[1],
+         a.pads[1], t.NR - 1, a.stride[1], (d.KW - 1) * a.dilation[1] - a.pads[1], d.W);
+  w.open("for (int c = 0; c < {}; ++c)", d.CG);
+  w.open("for (int ky = 0; ky < {}; ++ky)", d.KH);
+  w.line("const int iy = oy * {} - {} + ky * {};", a.stride[0], a.pads[0], a.dilation[0]);
+  w.line("float *restrict bk = ws + (c * {} + ky) * {};", d.KH, d.KW * t.NR);
+  w.open("if ((unsigned)iy >= {}u)", d.H);
+  w.line("for (int i = 0; i < {}; ++i) bk[i] = 0.0f;", d.KW * t.NR);
+  w.line("continue;");
+  w.close();
+  w.open("for (int kx = 0; kx < {}; ++kx)", d.KW);
+  w.line("const float *restrict xr = xg + (c * {} + iy) * {} + ox * {} - {} + kx * {};", d.H, d.W, a.stride[1],
+         a.pads[1], a.dilation[1]);
+  w.line("for (int i = 0; i < {}; ++i) bk[kx * {} + i] = xr[i * {}];", t.NR, t.NR, a.stride[1]);
+  w.close();
+  w.close();
+  w.close();
+  w.close();
+  w.open("else");
+  // General path: where each pixel's window starts; a pixel past the plane starts far above it, so every tap
+  // reads zero.
+  const int64_t outside = d.H + d.KH * a.dilation[0] + 1;
+  w.line("int iy0[{}], ix0[{}];", t.NR, t.NR);
+  w.open("for (int i = 0; i < {}; ++i)", t.NR);
+  w.line("const int p = p0 + i;");
+  w.line("iy0[i] = p < {} ? (p / {}) * {} - {} : -{};", t.P, d.OW, a.stride[0], a.pads[0], outside);
+  w.line("ix0[i] = (p % {}) * {} - {};", d.OW, a.stride[1], a.pads[1]);
+  w.close();
+  w.open("for (int c = 0; c < {}; ++c)", d.CG);
+  w.line("const float *restrict xc = xg + c * {};", d.H * d.W);
+  w.open("for (int ky = 0; ky < {}; ++ky)", d.KH);
+  w.open("for (int kx = 0; kx < {}; ++kx)", d.KW);
+  w.line("float *restrict bk = ws + ((c * {} + ky) * {} + kx) * {};", d.KH, d.KW, t.NR);
+  w.open("for (int i = 0; i < {}; ++i)", t.NR);
+  w.line("const int iy = iy0[i] + ky * {}, ix = ix0[i] + kx * {};", a.dilation[0], a.dilation[1]);
+  w.line("bk[i] = (unsigned)iy < {}u && (unsigned)ix < {}u ? xc[iy * {} + ix] : 0.0f;", d.H, d.W, d.W);
+  w.close();
+  w.close();
+  w.close();
+  w.close();
   w.close();
 }
 
-// The same register block in the target's vector dialect (x86-64 AVX2, NEON): MB x PT/width accumulators held in
-// named vector variables, one broadcast weight and PT/width input loads per input channel.
-void emit_pointwise_block_simd(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool has_residual,
-                               const std::string &map) {
+// The epilogue value of accumulator expression `acc` for the output element at yp[i] (residual at rp[i]).
+std::string epilogue_c(const Attrs &a, bool has_residual, const std::string &acc) {
+  return activation_c(a.activation, has_residual ? fmt::format("({} + rp[i])", acc) : acc);
+}
+
+// MR x NR micro-kernel in plain C: constant trip counts, so compilers keep acc in vector registers.
+void emit_gemm_kernel_portable(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t, bool has_bias,
+                               bool has_residual, const std::string &map, bool check_np, bool check_rows) {
+  CWriter &w = ctx.w;
+  const Attrs &a = ctx.node.attrs;
+  w.line("float acc[{}][{}];", t.MR, t.NR);
+  w.line("for (int j = 0; j < {}; ++j) for (int i = 0; i < {}; ++i) acc[j][i] = {};", t.MR, t.NR,
+         has_bias ? "bp[j]" : "0.0f");
+  w.open("for (int k = 0; k < {}; ++k)", t.K);
+  w.line("const float *restrict bk = bsrc + k * bstride;");
+  w.line("const float *restrict ak = wp + k * {};", t.MR);
+  w.line("for (int j = 0; j < {}; ++j) for (int i = 0; i < {}; ++i) acc[j][i] += ak[j] * bk[i];", t.MR, t.NR);
+  w.close();
+  w.open("for (int j = 0; j < {}; ++j)", t.MR);
+  if (check_rows) w.line("if (mb * {} + j >= {}) break;", t.MR, d.MG);
+  const std::string at = map.empty() ? "(m0 + j)" : map + "[m0 + j]";
+  w.line("float *restrict yp = {} + (n * {} + {}) * {} + p0;", ctx.out, d.M, at, t.P);
+  if (has_residual) w.line("const float *restrict rp = {} + (n * {} + {}) * {} + p0;", ctx.in[3], d.M, at, t.P);
+  w.line("for (int i = 0; i < {}; ++i) yp[i] = {};", check_np ? "np" : std::to_string(t.NR),
+         epilogue_c(a, has_residual, "acc[j][i]"));
+  w.close();
+}
+
+// The same micro-kernel in the target's vector dialect, accumulators as named vector variables.
+void emit_gemm_kernel_simd(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t, bool has_bias,
+                           bool has_residual, const std::string &map, bool check_np, bool check_rows) {
   CWriter &w = ctx.w;
   const VectorDialect &v = ctx.target.simd;
   const Attrs &a = ctx.node.attrs;
-  const int64_t HW = d.H * d.W, MB = a.tile[0], VN = a.tile[1] / v.width;
-  w.open("");
-  for (int64_t j = 0; j < MB; ++j) {
-    w.line("const {} b{} = {};", v.type, j,
-           fmt::format(fmt::runtime(v.splat), has_bias ? fmt::format("{}[m0 + {}]", ctx.in[2], j) : "0.0f"));
-    for (int64_t k = 0; k < VN; ++k) w.line("{} acc{}_{} = b{};", v.type, j, k, j);
+  const int64_t VN = t.NR / v.width;
+  auto op = [](const std::string &pattern, auto &&...args) {
+    return fmt::format(fmt::runtime(pattern), std::forward<decltype(args)>(args)...);
+  };
+  for (int64_t j = 0; j < t.MR; ++j) {
+    w.line("{} acc{}_0 = {};", v.type, j, has_bias ? op(v.splat, fmt::format("bp[{}]", j)) : v.zero);
+    for (int64_t k = 1; k < VN; ++k) w.line("{} acc{}_{} = acc{}_0;", v.type, j, k, j);
   }
-  w.open("for (int c = 0; c < {}; ++c)", d.CG);
-  w.line("const float *restrict xp = xg + c * {} + p0;", HW);
-  for (int64_t k = 0; k < VN; ++k)
-    w.line("const {} x{} = {};", v.type, k, fmt::format(fmt::runtime(v.load), fmt::format("xp + {}", k * v.width)));
-  for (int64_t j = 0; j < MB; ++j) {
-    w.line("const {} w{} = {};", v.type, j, fmt::format(fmt::runtime(v.splat), fmt::format("wb[{} + c]", j * d.CG)));
+  w.open("for (int k = 0; k < {}; ++k)", t.K);
+  w.line("const float *restrict bk = bsrc + k * bstride;");
+  w.line("const float *restrict ak = wp + k * {};", t.MR);
+  for (int64_t k = 0; k < VN; ++k) w.line("const {} b{} = {};", v.type, k, op(v.load, fmt::format("bk + {}", k * v.width)));
+  for (int64_t j = 0; j < t.MR; ++j) {
+    w.line("const {} a{} = {};", v.type, j, op(v.splat, fmt::format("ak[{}]", j)));
     for (int64_t k = 0; k < VN; ++k)
-      w.line("acc{0}_{1} = {2};", j, k,
-             fmt::format(fmt::runtime(v.fma), fmt::format("w{}", j), fmt::format("x{}", k),
-                         fmt::format("acc{}_{}", j, k)));
+      w.line("acc{0}_{1} = {2};", j, k, op(v.fma, fmt::format("a{}", j), fmt::format("b{}", k), fmt::format("acc{}_{}", j, k)));
   }
   w.close();
-  if (a.activation != Activation::None) w.line("const {} zero = {};", v.type, v.zero);
-  if (a.activation == Activation::Relu6) w.line("const {} six = {};", v.type, fmt::format(fmt::runtime(v.splat), "6.0f"));
-  for (int64_t j = 0; j < MB; ++j) {
-    const std::string at = map.empty() ? fmt::format("(m0 + {})", j) : fmt::format("{}[m0 + {}]", map, j);
-    w.open("");
-    w.line("float *restrict yp = {} + n * {} + {} * {} + p0;", ctx.out, d.M * HW, at, HW);
-    if (has_residual) w.line("const float *restrict rp = {} + n * {} + {} * {} + p0;", ctx.in[3], d.M * HW, at, HW);
-    for (int64_t k = 0; k < VN; ++k) {
-      std::string val = fmt::format("acc{}_{}", j, k);
-      if (has_residual)
-        val = fmt::format(fmt::runtime(v.add), val,
-                          fmt::format(fmt::runtime(v.load), fmt::format("rp + {}", k * v.width)));
-      if (a.activation != Activation::None) val = fmt::format(fmt::runtime(v.max), val, "zero");
-      if (a.activation == Activation::Relu6) val = fmt::format(fmt::runtime(v.min), val, "six");
-      w.line("{};", fmt::format(fmt::runtime(v.store), fmt::format("yp + {}", k * v.width), val));
+  // Epilogue on the accumulators: residual, activation, stored straight from registers when the tile is full;
+  // a partial tile (last pixels of the plane, padded channel rows) goes through tmp.
+  auto store_full_tile = [&] {
+    if (a.activation != Activation::None) w.line("const {} zero = {};", v.type, v.zero);
+    if (a.activation == Activation::Relu6) w.line("const {} six = {};", v.type, op(v.splat, "6.0f"));
+    for (int64_t j = 0; j < t.MR; ++j) {
+      const std::string at = map.empty() ? fmt::format("(m0 + {})", j) : fmt::format("{}[m0 + {}]", map, j);
+      w.open("");
+      w.line("float *restrict yp = {} + (n * {} + {}) * {} + p0;", ctx.out, d.M, at, t.P);
+      if (has_residual) w.line("const float *restrict rp = {} + (n * {} + {}) * {} + p0;", ctx.in[3], d.M, at, t.P);
+      for (int64_t k = 0; k < VN; ++k) {
+        std::string val = fmt::format("acc{}_{}", j, k);
+        if (has_residual) val = op(v.add, val, op(v.load, fmt::format("rp + {}", k * v.width)));
+        if (a.activation != Activation::None) val = op(v.max, val, "zero");
+        if (a.activation == Activation::Relu6) val = op(v.min, val, "six");
+        w.line("{};", op(v.store, fmt::format("yp + {}", k * v.width), val));
+      }
+      w.close();
     }
-    w.close();
+  };
+  if (!check_np && !check_rows) {
+    store_full_tile();
+    return;
   }
+  std::vector<std::string> full;
+  if (check_np) full.push_back(fmt::format("np == {}", t.NR));
+  if (check_rows) full.push_back(fmt::format("mb < {}", d.MG / t.MR));
+  w.open("if ({})", fmt::join(full, " && "));
+  store_full_tile();
+  w.close();
+  w.open("else");
+  w.line("float tmp[{}];", t.MR * t.NR);
+  for (int64_t j = 0; j < t.MR; ++j)
+    for (int64_t k = 0; k < VN; ++k)
+      w.line("{};", op(v.store, fmt::format("tmp + {}", j * t.NR + k * v.width), fmt::format("acc{}_{}", j, k)));
+  w.line("const int rows = {};", check_rows ? fmt::format("mb < {} ? {} : {}", d.MG / t.MR, t.MR, d.MG % t.MR)
+                                            : std::to_string(t.MR));
+  w.open("for (int j = 0; j < rows; ++j)");
+  const std::string at = map.empty() ? "(m0 + j)" : map + "[m0 + j]";
+  w.line("float *restrict yp = {} + (n * {} + {}) * {} + p0;", ctx.out, d.M, at, t.P);
+  if (has_residual) w.line("const float *restrict rp = {} + (n * {} + {}) * {} + p0;", ctx.in[3], d.M, at, t.P);
+  w.line("for (int i = 0; i < np; ++i) yp[i] = {};", epilogue_c(a, has_residual, fmt::format("tmp[j * {} + i]", t.NR)));
+  w.close();
   w.close();
 }
 
-void emit_pointwise_tiled(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool has_residual) {
+void emit_gemm(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool has_residual) {
   CWriter &w = ctx.w;
   const Attrs &a = ctx.node.attrs;
-  const int64_t HW = d.H * d.W, MB = a.tile[0], PT = a.tile[1], PB = a.tile[2];
-  SHUFFLEC_ASSERT(MB > 0 && d.MG % MB == 0 && PT > 0 && PB % PT == 0);
-  const int64_t full = HW / PT * PT, tail = HW - full;
+  const GemmTile t = gemm_tile(d, a);
+  SHUFFLEC_ASSERT(t.MR > 0 && t.NR > 0 && ctx.workspace == (workspace_floats(ctx.graph, ctx.node) ? "ws" : ""));
+  const bool simd = ctx.target.simd.width > 0 && t.NR % ctx.target.simd.width == 0;
   const std::string map = emit_channel_map(w, a);
+  const bool check_np = t.P % t.NR != 0, check_rows = d.MG % t.MR != 0;
   w.open("for (int n = 0; n < {}; ++n)", d.N);
   w.open("for (int g = 0; g < {}; ++g)", d.G);
-  w.line("const float *restrict xg = {} + n * {} + g * {};", ctx.in[0], d.C * HW, d.CG * HW);
-  w.open("for (int pb = 0; pb < {}; pb += {})", HW, PB);
-  w.line("const int pe = pb + {} < {} ? pb + {} : {};", PB, full, PB, full);
-  w.open("for (int m0 = g * {}; m0 < (g + 1) * {}; m0 += {})", d.MG, d.MG, MB);
-  w.line("const float *restrict wb = {} + m0 * {};", ctx.in[1], d.CG);
-  w.open("for (int p0 = pb; p0 < pe; p0 += {})", PT);
-  if (ctx.target.simd.width > 0 && PT % ctx.target.simd.width == 0)
-    emit_pointwise_block_simd(ctx, d, has_bias, has_residual, map);
+  w.line("const float *restrict xg = {} + (n * {} + g * {}) * {};", ctx.in[0], d.C, d.CG, d.H * d.W);
+  w.open("for (int p0 = 0; p0 < {}; p0 += {})", t.P, t.NR);
+  w.line("const int np = {} - p0 < {} ? {} - p0 : {};", t.P, t.NR, t.P, t.NR);
+  w.line("(void)np;");
+  emit_gemm_pack(ctx, d, t);
+  w.open("for (int mb = 0; mb < {}; ++mb)", t.blocks);
+  w.line("const int m0 = g * {} + mb * {};", d.MG, t.MR);
+  w.line("const float *restrict wp = {} + (g * {} + mb) * {};", ctx.in[1], t.blocks, t.K * t.MR);
+  if (has_bias) w.line("const float *restrict bp = {} + (g * {} + mb) * {};", ctx.in[2], t.blocks, t.MR);
+  if (simd)
+    emit_gemm_kernel_simd(ctx, d, t, has_bias, has_residual, map, check_np, check_rows);
   else
-    emit_pointwise_block(ctx, d, has_bias, has_residual, map, PT);
-  w.close();
-  if (tail > 0) {
-    w.open("if (pb + {} >= {})", PB, HW);
-    w.line("const int p0 = {};", full);
-    emit_pointwise_block(ctx, d, has_bias, has_residual, map, tail);
-    w.close();
-  }
+    emit_gemm_kernel_portable(ctx, d, t, has_bias, has_residual, map, check_np, check_rows);
   w.close();
   w.close();
   w.close();
@@ -283,11 +410,9 @@ void emit_c(KernelEmitContext &ctx) {
   const ConvDims d = dims_of(ctx.graph, ctx.node);
   const Attrs &a = ctx.node.attrs;
   const bool has_bias = ctx.node.inputs.size() > 2, has_residual = ctx.node.inputs.size() > 3;
-  const bool pointwise = d.KH == 1 && d.KW == 1 && a.stride == std::array<int64_t, 2>{1, 1} &&
-                         a.pads == std::array<int64_t, 4>{0, 0, 0, 0};
-  if (pointwise && a.tile[0] > 0)
-    emit_pointwise_tiled(ctx, d, has_bias, has_residual);
-  else if (pointwise)
+  if (a.tile[0] > 0)
+    emit_gemm(ctx, d, has_bias, has_residual);
+  else if (is_pointwise(d, a))
     emit_pointwise(ctx, d, has_bias, has_residual);
   else
     emit_general(ctx, d, has_bias, has_residual);
@@ -307,5 +432,5 @@ const OpInfo kConv2dInfo{
     OpKind::Conv2d, "conv2d",
     {{"x", false, false}, {"weight", true, false}, {"bias", true, true}, {"residual", false, true}}, false,
     {"stride", "pads", "dilation", "groups", "activation"},
-    ops::infer, ops::reference, ops::emit_c, ops::mult_adds, false};
+    ops::infer, ops::reference, ops::emit_c, ops::mult_adds, false, ops::pack_constant, ops::workspace_floats};
 }  // namespace shufflec

@@ -77,18 +77,30 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   const std::string p = opts.prefix, P = upper(opts.prefix);
   const Shape &in_shape = g.shape(g.input), &out_shape = g.shape(g.output);
 
-  // The weights blob: a 1.0f byte-order sentinel, then every constant a node reads, each 64-byte aligned.
+  // The weights blob: a 1.0f byte-order sentinel, then every constant a node reads, each 64-byte aligned. A
+  // constant an emitter wants in its own layout (OpInfo::pack_constant) is stored packed, once per reading node.
   std::vector<float> blob(kArenaAlignFloats, 0.0f);
   blob[0] = 1.0f;
   std::map<ValueId, size_t> blob_offset;
-  for (const Node &n : g.nodes)
-    for (ValueId v : n.inputs)
-      if (g.is_constant(v) && !blob_offset.count(v)) {
-        blob_offset[v] = blob.size();
-        const std::vector<float> &data = g.value(v).data;
-        blob.insert(blob.end(), data.begin(), data.end());
-        blob.resize((blob.size() + kArenaAlignFloats - 1) / kArenaAlignFloats * kArenaAlignFloats, 0.0f);
-      }
+  std::map<std::pair<size_t, size_t>, size_t> packed_offset;  // (node, input) -> offset
+  auto append = [&](const std::vector<float> &data) {
+    const size_t at = blob.size();
+    blob.insert(blob.end(), data.begin(), data.end());
+    blob.resize((blob.size() + kArenaAlignFloats - 1) / kArenaAlignFloats * kArenaAlignFloats, 0.0f);
+    return at;
+  };
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node &n = g.nodes[i];
+    const auto pack = op_info(n.op).pack_constant;
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      const ValueId v = n.inputs[k];
+      if (!g.is_constant(v)) continue;
+      if (std::vector<float> packed = pack ? pack(g, n, k) : std::vector<float>{}; !packed.empty())
+        packed_offset[{i, k}] = append(packed);
+      else if (!blob_offset.count(v))
+        blob_offset[v] = append(g.value(v).data);
+    }
+  }
 
   auto pointer = [&](ValueId v) -> std::string {
     const Storage &s = plan.values[static_cast<size_t>(v)];
@@ -171,10 +183,15 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
       calls.push_back(fmt::format("/* {}: concat done in place, its inputs were written into their slices */", n.name));
       continue;
     }
-    KernelEmitContext ctx{w, g, n, {}, "y", opts.target};
+    KernelEmitContext ctx{w, g, n, {}, "y", opts.target, {}};
     std::vector<std::string> params, args;
     std::map<ValueId, std::string> param_of;
-    for (ValueId v : n.inputs) {
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      const ValueId v = n.inputs[k];
+      if (auto it = packed_offset.find({i, k}); it != packed_offset.end()) {
+        ctx.in.push_back(fmt::format("(sc_weights.f + {})", it->second));
+        continue;
+      }
       if (g.is_constant(v)) {
         ctx.in.push_back(pointer(v));
         continue;
@@ -188,6 +205,11 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
     }
     params.push_back("float *restrict y");
     args.push_back(pointer(n.output));
+    if (const Storage &ws = plan.workspaces[i]; ws.size > 0) {
+      ctx.workspace = "ws";
+      params.push_back("float *restrict ws");
+      args.push_back(ws.offset ? fmt::format("(a + {})", ws.offset) : "a");
+    }
     w.blank();
     w.line("/* {}: {} -> {} */", n.name, op_name(n.op), g.shape(n.output).str());
     w.open("SC_LAYER void {}({})", fn, fmt::join(params, ", "));

@@ -159,13 +159,18 @@ TEST_CASE("eliminate_concat does not fire for batch 2 or inputs read elsewhere")
   }
 }
 
-TEST_CASE("tile_group_conv tiles 1x1 group convs from the shape and L1 size, not 3x3 convs") {
+TEST_CASE("tile_group_conv gives GEMM convs a register tile from the target, and leaves depthwise convs alone") {
   GraphBuilder b(Shape{{1, 240, 28, 28}});
   auto c = b.conv("pw", b.input(), 60, 1, 3);
   Graph after = run_and_compare(b.finish(c), tile_group_conv, true);
-  // PT = 2 x 4 floats; MB = the largest divisor of 20 channels per group with MB x 2 vectors <= 12 registers: 5;
-  // slab: 80 input channels x PB <= 4096 floats -> PB = 6 x 8 = 48.
-  CHECK(after.nodes[0].attrs.tile == std::array<int64_t, 3>{5, 8, 48});
-  GraphBuilder b2(Shape{{1, 8, 6, 6}});
-  run_and_compare(b2.finish(b2.conv("k3", b2.input(), 8, 3)), tile_group_conv, false);
+  // Portable C: 4-float vectors, 16 registers. NR = 2 vectors = 8 pixels; MR = (16 - 2 - 2) / 2 = 6 channels.
+  CHECK(after.nodes[0].attrs.tile == std::array<int64_t, 3>{6, 8, 0});
+  // A dense 3x3 conv is a GEMM too; on a 2x2 output plane one vector of pixels is enough, leaving room for 8 rows
+  // (capped) but only 5 output channels exist.
+  GraphBuilder b2(Shape{{1, 8, 4, 4}});
+  Graph k3 = run_and_compare(b2.finish(b2.conv("k3", b2.input(), 5, 3, 1, 2)), tile_group_conv, true);
+  CHECK(k3.nodes[0].attrs.tile == std::array<int64_t, 3>{5, 4, 0});
+  // Depthwise: one output channel per group.
+  GraphBuilder b3(Shape{{1, 8, 6, 6}});
+  run_and_compare(b3.finish(b3.conv("dw", b3.input(), 8, 3, 8)), tile_group_conv, false);
 }
