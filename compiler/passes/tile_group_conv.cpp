@@ -1,6 +1,7 @@
 // tile_group_conv: chooses, per conv that is a GEMM per group (two or more output channels per group: 1x1 group
 // convs, dense KxK convs; not depthwise), the register tile of its packed GEMM kernel (ir/ops/conv2d.cpp):
 //   NR pixels = 2 vectors (4 on targets with 32 vector registers), capped at what the output plane needs;
+//   NR_tail = the plane's last, partial tile rounded up to whole vectors (0: NR divides the plane);
 //   MR output channels = as many as keep MR x NR/width accumulators, the NR/width input vectors and one
 //     broadcast weight in the target's vector registers (at most 8, at most the channels per group).
 // Weights are packed at compile time into MR-wide panels for this tile, so one tile choice drives both.
@@ -20,7 +21,8 @@ bool tile_group_conv(Graph &g, const PassContext &ctx) {
     if (MG < 2) continue;  // depthwise: its own kernel
     const int64_t vectors = std::min<int64_t>(regs >= 32 ? 4 : 2, (pixels + vec - 1) / vec);
     const int64_t mr = std::clamp<int64_t>((regs - vectors - 2) / vectors, 1, std::min<int64_t>(8, MG));
-    n.attrs.tile = {mr, vectors * vec, 0};
+    const int64_t nr = vectors * vec, tail = pixels % nr;
+    n.attrs.tile = {mr, nr, (tail + vec - 1) / vec * vec};
     changed = true;
   }
   return changed;

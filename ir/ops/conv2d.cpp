@@ -120,11 +120,12 @@ void emit_pointwise(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bo
 // weight broadcasts from panels packed at compile time (pack_constant). The fused epilogue (bias, residual,
 // activation, shuffled store position) runs on the accumulators before they leave registers.
 struct GemmTile {
-  int64_t MR, NR, K, P, blocks;  // blocks: MR-row panels per group (MG rounded up)
+  int64_t MR, NR, NR_tail, K, P, blocks;  // NR_tail: width of the plane's last, partial tile (0: none);
+                                          // blocks: MR-row panels per group (MG rounded up)
 };
 
 GemmTile gemm_tile(const ConvDims &d, const Attrs &a) {
-  return {a.tile[0], a.tile[1], d.CG * d.KH * d.KW, d.OH * d.OW, (d.MG + a.tile[0] - 1) / a.tile[0]};
+  return {a.tile[0], a.tile[1], a.tile[2], d.CG * d.KH * d.KW, d.OH * d.OW, (d.MG + a.tile[0] - 1) / a.tile[0]};
 }
 
 bool is_pointwise(const ConvDims &d, const Attrs &a) {
@@ -153,57 +154,52 @@ int64_t workspace_floats(const Graph &g, const Node &n) {
   if (n.attrs.tile[0] <= 0) return 0;
   const ConvDims d = dims_of(g, n);
   const GemmTile t = gemm_tile(d, n.attrs);
-  return is_pointwise(d, n.attrs) && t.P % t.NR == 0 ? 0 : t.K * t.NR;
+  return is_pointwise(d, n.attrs) ? t.K * t.NR_tail : t.K * t.NR;
 }
 
-// Packs the K x NR panel of pixels p0 .. p0 + np - 1 into ws; pixels past the plane read as zero.
-void emit_gemm_pack(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t) {
+// One tile of `nr` pixels starting at p0, `valid` of them inside the plane (valid < nr only for the last tile).
+struct PixelTile {
+  int64_t nr, valid;
+};
+
+// Packs the K x nr panel of the tile into ws (im2col); pixels past the plane read as zero. Leaves bsrc/bstride
+// pointing at the panel.
+void emit_im2col(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t, PixelTile pt) {
   CWriter &w = ctx.w;
   const Attrs &a = ctx.node.attrs;
-  if (is_pointwise(d, a)) {
-    // Full tiles read the input rows in place (each K x NR block is reused from cache by every channel block);
-    // only the plane's last, partial tile is copied, zero-padded.
-    w.line("const float *restrict bsrc = xg + p0;");
-    w.line("int bstride = {};", t.P);
-    if (t.P % t.NR == 0) return;
-    w.open("if (np < {})", t.NR);
-    w.open("for (int k = 0; k < {}; ++k)", t.K);
-    w.line("for (int i = 0; i < {}; ++i) ws[k * {} + i] = i < np ? xg[k * {} + p0 + i] : 0.0f;", t.NR, t.NR, t.P);
-    w.close();
-    w.line("bsrc = ws;");
-    w.line("bstride = {};", t.NR);
-    w.close();
-    return;
-  }
-  // Fast path: a full tile inside one output row whose taps all land inside the input columns; whole kernel rows
-  // above or below the input are zeros.
   w.line("const float *restrict bsrc = ws;");
-  w.line("const int bstride = {};", t.NR);
-  w.line("const int oy = p0 / {}, ox = p0 % {};", d.OW, d.OW);
-  w.open("if (np == {} && ox + {} <= {} && ox * {} >= {} && (ox + {}) * {} + {} < {})", t.NR, t.NR, d.OW, a.stride[1],
-         a.pads[1], t.NR - 1, a.stride[1], (d.KW - 1) * a.dilation[1] - a.pads[1], d.W);
-  w.open("for (int c = 0; c < {}; ++c)", d.CG);
-  w.open("for (int ky = 0; ky < {}; ++ky)", d.KH);
-  w.line("const int iy = oy * {} - {} + ky * {};", a.stride[0], a.pads[0], a.dilation[0]);
-  w.line("float *restrict bk = ws + (c * {} + ky) * {};", d.KH, d.KW * t.NR);
-  w.open("if ((unsigned)iy >= {}u)", d.H);
-  w.line("for (int i = 0; i < {}; ++i) bk[i] = 0.0f;", d.KW * t.NR);
-  w.line("continue;");
-  w.close();
-  w.open("for (int kx = 0; kx < {}; ++kx)", d.KW);
-  w.line("const float *restrict xr = xg + (c * {} + iy) * {} + ox * {} - {} + kx * {};", d.H, d.W, a.stride[1],
-         a.pads[1], a.dilation[1]);
-  w.line("for (int i = 0; i < {}; ++i) bk[kx * {} + i] = xr[i * {}];", t.NR, t.NR, a.stride[1]);
-  w.close();
-  w.close();
-  w.close();
-  w.close();
-  w.open("else");
+  w.line("const int bstride = {};", pt.nr);
+  if (pt.valid == pt.nr) {
+    // Fast path: a tile inside one output row whose taps all land inside the input columns; whole kernel rows
+    // above or below the input are zeros.
+    w.line("const int oy = p0 / {}, ox = p0 % {};", d.OW, d.OW);
+    w.open("if (ox + {} <= {} && ox * {} >= {} && (ox + {}) * {} + {} < {})", pt.nr, d.OW, a.stride[1], a.pads[1],
+           pt.nr - 1, a.stride[1], (d.KW - 1) * a.dilation[1] - a.pads[1], d.W);
+    w.open("for (int c = 0; c < {}; ++c)", d.CG);
+    w.open("for (int ky = 0; ky < {}; ++ky)", d.KH);
+    w.line("const int iy = oy * {} - {} + ky * {};", a.stride[0], a.pads[0], a.dilation[0]);
+    w.line("float *restrict bk = ws + (c * {} + ky) * {};", d.KH, d.KW * pt.nr);
+    w.open("if ((unsigned)iy >= {}u)", d.H);
+    w.line("for (int i = 0; i < {}; ++i) bk[i] = 0.0f;", d.KW * pt.nr);
+    w.line("continue;");
+    w.close();
+    w.open("for (int kx = 0; kx < {}; ++kx)", d.KW);
+    w.line("const float *restrict xr = xg + (c * {} + iy) * {} + ox * {} - {} + kx * {};", d.H, d.W, a.stride[1],
+           a.pads[1], a.dilation[1]);
+    w.line("for (int i = 0; i < {}; ++i) bk[kx * {} + i] = xr[i * {}];", pt.nr, pt.nr, a.stride[1]);
+    w.close();
+    w.close();
+    w.close();
+    w.close();
+    w.open("else");
+  } else {
+    w.open("");
+  }
   // General path: where each pixel's window starts; a pixel past the plane starts far above it, so every tap
   // reads zero.
   const int64_t outside = d.H + d.KH * a.dilation[0] + 1;
-  w.line("int iy0[{}], ix0[{}];", t.NR, t.NR);
-  w.open("for (int i = 0; i < {}; ++i)", t.NR);
+  w.line("int iy0[{}], ix0[{}];", pt.nr, pt.nr);
+  w.open("for (int i = 0; i < {}; ++i)", pt.nr);
   w.line("const int p = p0 + i;");
   w.line("iy0[i] = p < {} ? (p / {}) * {} - {} : -{};", t.P, d.OW, a.stride[0], a.pads[0], outside);
   w.line("ix0[i] = (p % {}) * {} - {};", d.OW, a.stride[1], a.pads[1]);
@@ -212,8 +208,8 @@ void emit_gemm_pack(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t
   w.line("const float *restrict xc = xg + c * {};", d.H * d.W);
   w.open("for (int ky = 0; ky < {}; ++ky)", d.KH);
   w.open("for (int kx = 0; kx < {}; ++kx)", d.KW);
-  w.line("float *restrict bk = ws + ((c * {} + ky) * {} + kx) * {};", d.KH, d.KW, t.NR);
-  w.open("for (int i = 0; i < {}; ++i)", t.NR);
+  w.line("float *restrict bk = ws + ((c * {} + ky) * {} + kx) * {};", d.KH, d.KW, pt.nr);
+  w.open("for (int i = 0; i < {}; ++i)", pt.nr);
   w.line("const int iy = iy0[i] + ky * {}, ix = ix0[i] + kx * {};", a.dilation[0], a.dilation[1]);
   w.line("bk[i] = (unsigned)iy < {}u && (unsigned)ix < {}u ? xc[iy * {} + ix] : 0.0f;", d.H, d.W, d.W);
   w.close();
@@ -228,41 +224,51 @@ std::string epilogue_c(const Attrs &a, bool has_residual, const std::string &acc
   return activation_c(a.activation, has_residual ? fmt::format("({} + rp[i])", acc) : acc);
 }
 
-// MR x NR micro-kernel in plain C: constant trip counts, so compilers keep acc in vector registers.
-void emit_gemm_kernel_portable(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t, bool has_bias,
-                               bool has_residual, const std::string &map, bool check_np, bool check_rows) {
+struct GemmOperands {
+  bool has_bias, has_residual;
+  std::string map;  // the output channel map's C array, or empty
+};
+
+// The rows/pointers every kernel's epilogue needs for output row `j` (a C expression).
+void emit_row_pointers(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t, const GemmOperands &o,
+                       const std::string &j) {
+  const std::string at = o.map.empty() ? fmt::format("(m0 + {})", j) : fmt::format("{}[m0 + {}]", o.map, j);
+  ctx.w.line("float *restrict yp = {} + (n * {} + {}) * {} + p0;", ctx.out, d.M, at, t.P);
+  if (o.has_residual)
+    ctx.w.line("const float *restrict rp = {} + (n * {} + {}) * {} + p0;", ctx.in[3], d.M, at, t.P);
+}
+
+// MR x nr micro-kernel in plain C: constant trip counts, so compilers keep acc in vector registers.
+void emit_gemm_kernel_portable(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t, PixelTile pt,
+                               const GemmOperands &o) {
   CWriter &w = ctx.w;
-  const Attrs &a = ctx.node.attrs;
-  w.line("float acc[{}][{}];", t.MR, t.NR);
-  w.line("for (int j = 0; j < {}; ++j) for (int i = 0; i < {}; ++i) acc[j][i] = {};", t.MR, t.NR,
-         has_bias ? "bp[j]" : "0.0f");
+  w.line("float acc[{}][{}];", t.MR, pt.nr);
+  w.line("for (int j = 0; j < {}; ++j) for (int i = 0; i < {}; ++i) acc[j][i] = {};", t.MR, pt.nr,
+         o.has_bias ? "bp[j]" : "0.0f");
   w.open("for (int k = 0; k < {}; ++k)", t.K);
   w.line("const float *restrict bk = bsrc + k * bstride;");
   w.line("const float *restrict ak = wp + k * {};", t.MR);
-  w.line("for (int j = 0; j < {}; ++j) for (int i = 0; i < {}; ++i) acc[j][i] += ak[j] * bk[i];", t.MR, t.NR);
+  w.line("for (int j = 0; j < {}; ++j) for (int i = 0; i < {}; ++i) acc[j][i] += ak[j] * bk[i];", t.MR, pt.nr);
   w.close();
   w.open("for (int j = 0; j < {}; ++j)", t.MR);
-  if (check_rows) w.line("if (mb * {} + j >= {}) break;", t.MR, d.MG);
-  const std::string at = map.empty() ? "(m0 + j)" : map + "[m0 + j]";
-  w.line("float *restrict yp = {} + (n * {} + {}) * {} + p0;", ctx.out, d.M, at, t.P);
-  if (has_residual) w.line("const float *restrict rp = {} + (n * {} + {}) * {} + p0;", ctx.in[3], d.M, at, t.P);
-  w.line("for (int i = 0; i < {}; ++i) yp[i] = {};", check_np ? "np" : std::to_string(t.NR),
-         epilogue_c(a, has_residual, "acc[j][i]"));
+  if (d.MG % t.MR) w.line("if (mb * {} + j >= {}) break;", t.MR, d.MG);
+  emit_row_pointers(ctx, d, t, o, "j");
+  w.line("for (int i = 0; i < {}; ++i) yp[i] = {};", pt.valid, epilogue_c(ctx.node.attrs, o.has_residual, "acc[j][i]"));
   w.close();
 }
 
 // The same micro-kernel in the target's vector dialect, accumulators as named vector variables.
-void emit_gemm_kernel_simd(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t, bool has_bias,
-                           bool has_residual, const std::string &map, bool check_np, bool check_rows) {
+void emit_gemm_kernel_simd(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t, PixelTile pt,
+                           const GemmOperands &o) {
   CWriter &w = ctx.w;
   const VectorDialect &v = ctx.target.simd;
   const Attrs &a = ctx.node.attrs;
-  const int64_t VN = t.NR / v.width;
+  const int64_t VN = pt.nr / v.width;
   auto op = [](const std::string &pattern, auto &&...args) {
     return fmt::format(fmt::runtime(pattern), std::forward<decltype(args)>(args)...);
   };
   for (int64_t j = 0; j < t.MR; ++j) {
-    w.line("{} acc{}_0 = {};", v.type, j, has_bias ? op(v.splat, fmt::format("bp[{}]", j)) : v.zero);
+    w.line("{} acc{}_0 = {};", v.type, j, o.has_bias ? op(v.splat, fmt::format("bp[{}]", j)) : v.zero);
     for (int64_t k = 1; k < VN; ++k) w.line("{} acc{}_{} = acc{}_0;", v.type, j, k, j);
   }
   w.open("for (int k = 0; k < {}; ++k)", t.K);
@@ -275,19 +281,17 @@ void emit_gemm_kernel_simd(KernelEmitContext &ctx, const ConvDims &d, const Gemm
       w.line("acc{0}_{1} = {2};", j, k, op(v.fma, fmt::format("a{}", j), fmt::format("b{}", k), fmt::format("acc{}_{}", j, k)));
   }
   w.close();
-  // Epilogue on the accumulators: residual, activation, stored straight from registers when the tile is full;
-  // a partial tile (last pixels of the plane, padded channel rows) goes through tmp.
+  // Epilogue on the accumulators: residual, activation, stored straight from registers when the whole tile is
+  // inside the output; a partial tile (the plane's last pixels, padded channel rows) goes through tmp.
   auto store_full_tile = [&] {
     if (a.activation != Activation::None) w.line("const {} zero = {};", v.type, v.zero);
     if (a.activation == Activation::Relu6) w.line("const {} six = {};", v.type, op(v.splat, "6.0f"));
     for (int64_t j = 0; j < t.MR; ++j) {
-      const std::string at = map.empty() ? fmt::format("(m0 + {})", j) : fmt::format("{}[m0 + {}]", map, j);
       w.open("");
-      w.line("float *restrict yp = {} + (n * {} + {}) * {} + p0;", ctx.out, d.M, at, t.P);
-      if (has_residual) w.line("const float *restrict rp = {} + (n * {} + {}) * {} + p0;", ctx.in[3], d.M, at, t.P);
+      emit_row_pointers(ctx, d, t, o, std::to_string(j));
       for (int64_t k = 0; k < VN; ++k) {
         std::string val = fmt::format("acc{}_{}", j, k);
-        if (has_residual) val = op(v.add, val, op(v.load, fmt::format("rp + {}", k * v.width)));
+        if (o.has_residual) val = op(v.add, val, op(v.load, fmt::format("rp + {}", k * v.width)));
         if (a.activation != Activation::None) val = op(v.max, val, "zero");
         if (a.activation == Activation::Relu6) val = op(v.min, val, "six");
         w.line("{};", op(v.store, fmt::format("yp + {}", k * v.width), val));
@@ -295,30 +299,46 @@ void emit_gemm_kernel_simd(KernelEmitContext &ctx, const ConvDims &d, const Gemm
       w.close();
     }
   };
-  if (!check_np && !check_rows) {
+  const bool check_rows = d.MG % t.MR != 0;
+  if (pt.valid == pt.nr && !check_rows) {
     store_full_tile();
     return;
   }
-  std::vector<std::string> full;
-  if (check_np) full.push_back(fmt::format("np == {}", t.NR));
-  if (check_rows) full.push_back(fmt::format("mb < {}", d.MG / t.MR));
-  w.open("if ({})", fmt::join(full, " && "));
-  store_full_tile();
-  w.close();
-  w.open("else");
-  w.line("float tmp[{}];", t.MR * t.NR);
+  if (pt.valid == pt.nr) {
+    w.open("if (mb < {})", d.MG / t.MR);
+    store_full_tile();
+    w.close();
+    w.open("else");
+  } else {
+    w.open("");
+  }
+  w.line("float tmp[{}];", t.MR * pt.nr);
   for (int64_t j = 0; j < t.MR; ++j)
     for (int64_t k = 0; k < VN; ++k)
-      w.line("{};", op(v.store, fmt::format("tmp + {}", j * t.NR + k * v.width), fmt::format("acc{}_{}", j, k)));
-  w.line("const int rows = {};", check_rows ? fmt::format("mb < {} ? {} : {}", d.MG / t.MR, t.MR, d.MG % t.MR)
-                                            : std::to_string(t.MR));
-  w.open("for (int j = 0; j < rows; ++j)");
-  const std::string at = map.empty() ? "(m0 + j)" : map + "[m0 + j]";
-  w.line("float *restrict yp = {} + (n * {} + {}) * {} + p0;", ctx.out, d.M, at, t.P);
-  if (has_residual) w.line("const float *restrict rp = {} + (n * {} + {}) * {} + p0;", ctx.in[3], d.M, at, t.P);
-  w.line("for (int i = 0; i < np; ++i) yp[i] = {};", epilogue_c(a, has_residual, fmt::format("tmp[j * {} + i]", t.NR)));
+      w.line("{};", op(v.store, fmt::format("tmp + {}", j * pt.nr + k * v.width), fmt::format("acc{}_{}", j, k)));
+  w.open("for (int j = 0; j < {}; ++j)",
+         check_rows ? fmt::format("(mb < {} ? {} : {})", d.MG / t.MR, t.MR, d.MG % t.MR) : std::to_string(t.MR));
+  emit_row_pointers(ctx, d, t, o, "j");
+  w.line("for (int i = 0; i < {}; ++i) yp[i] = {};", pt.valid,
+         epilogue_c(a, o.has_residual, fmt::format("tmp[j * {} + i]", pt.nr)));
   w.close();
   w.close();
+}
+
+// One channel block's kernel over the current panel (bsrc, bstride) at pixel p0.
+void emit_channel_block(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t, PixelTile pt,
+                        const GemmOperands &o) {
+  if (ctx.target.simd.width > 0 && pt.nr % ctx.target.simd.width == 0)
+    emit_gemm_kernel_simd(ctx, d, t, pt, o);
+  else
+    emit_gemm_kernel_portable(ctx, d, t, pt, o);
+}
+
+void emit_channel_block_pointers(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t, bool has_bias) {
+  CWriter &w = ctx.w;
+  w.line("const int m0 = g * {} + mb * {};", d.MG, t.MR);
+  w.line("const float *restrict wp = {} + (g * {} + mb) * {};", ctx.in[1], t.blocks, t.K * t.MR);
+  if (has_bias) w.line("const float *restrict bp = {} + (g * {} + mb) * {};", ctx.in[2], t.blocks, t.MR);
 }
 
 void emit_gemm(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool has_residual) {
@@ -326,26 +346,75 @@ void emit_gemm(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool ha
   const Attrs &a = ctx.node.attrs;
   const GemmTile t = gemm_tile(d, a);
   SHUFFLEC_ASSERT(t.MR > 0 && t.NR > 0 && ctx.workspace == (workspace_floats(ctx.graph, ctx.node) ? "ws" : ""));
-  const bool simd = ctx.target.simd.width > 0 && t.NR % ctx.target.simd.width == 0;
-  const std::string map = emit_channel_map(w, a);
-  const bool check_np = t.P % t.NR != 0, check_rows = d.MG % t.MR != 0;
+  const GemmOperands o{has_bias, has_residual, emit_channel_map(w, a)};
+  const int64_t full = t.P / t.NR * t.NR, tail = t.P - full;
+  SHUFFLEC_ASSERT((tail == 0) == (t.NR_tail == 0) && t.NR_tail >= tail && t.NR_tail <= t.NR);
+  const PixelTile whole{t.NR, t.NR}, last{t.NR_tail, tail};
   w.open("for (int n = 0; n < {}; ++n)", d.N);
   w.open("for (int g = 0; g < {}; ++g)", d.G);
   w.line("const float *restrict xg = {} + (n * {} + g * {}) * {};", ctx.in[0], d.C, d.CG, d.H * d.W);
-  w.open("for (int p0 = 0; p0 < {}; p0 += {})", t.P, t.NR);
-  w.line("const int np = {} - p0 < {} ? {} - p0 : {};", t.P, t.NR, t.P, t.NR);
-  w.line("(void)np;");
-  emit_gemm_pack(ctx, d, t);
-  w.open("for (int mb = 0; mb < {}; ++mb)", t.blocks);
-  w.line("const int m0 = g * {} + mb * {};", d.MG, t.MR);
-  w.line("const float *restrict wp = {} + (g * {} + mb) * {};", ctx.in[1], t.blocks, t.K * t.MR);
-  if (has_bias) w.line("const float *restrict bp = {} + (g * {} + mb) * {};", ctx.in[2], t.blocks, t.MR);
-  if (simd)
-    emit_gemm_kernel_simd(ctx, d, t, has_bias, has_residual, map, check_np, check_rows);
-  else
-    emit_gemm_kernel_portable(ctx, d, t, has_bias, has_residual, map, check_np, check_rows);
-  w.close();
-  w.close();
+  if (is_pointwise(d, a) && t.K * t.P * 4 <= ctx.target.l2_bytes / 2) {
+    // 1x1 conv whose input fits in L2: channel blocks outside, so each weight panel is read from memory once and
+    // reused from L1 by every pixel tile; full tiles read the input rows in place, the last one is copied once,
+    // zero-padded, to the workspace.
+    if (tail > 0) {
+      w.open("for (int k = 0; k < {}; ++k)", t.K);
+      w.line("for (int i = 0; i < {}; ++i) ws[k * {} + i] = i < {} ? xg[k * {} + {} + i] : 0.0f;", t.NR_tail,
+             t.NR_tail, tail, t.P, full);
+      w.close();
+    }
+    w.open("for (int mb = 0; mb < {}; ++mb)", t.blocks);
+    emit_channel_block_pointers(ctx, d, t, has_bias);
+    if (full > 0) {
+      w.open("for (int p0 = 0; p0 < {}; p0 += {})", full, t.NR);
+      w.line("const float *restrict bsrc = xg + p0;");
+      w.line("const int bstride = {};", t.P);
+      emit_channel_block(ctx, d, t, whole, o);
+      w.close();
+    }
+    if (tail > 0) {
+      w.open("");
+      w.line("const int p0 = {};", full);
+      w.line("const float *restrict bsrc = ws;");
+      w.line("const int bstride = {};", t.NR_tail);
+      emit_channel_block(ctx, d, t, last, o);
+      w.close();
+    }
+    w.close();
+  } else {
+    // Pixel tiles outside: the tile's panel (packed once, or read in place for a 1x1 conv) is reused from cache
+    // by every channel block.
+    auto tile_loop = [&](PixelTile pt) {
+      if (is_pointwise(d, a) && pt.valid == pt.nr) {
+        w.line("const float *restrict bsrc = xg + p0;");
+        w.line("const int bstride = {};", t.P);
+      } else if (is_pointwise(d, a)) {
+        w.open("for (int k = 0; k < {}; ++k)", t.K);
+        w.line("for (int i = 0; i < {}; ++i) ws[k * {} + i] = i < {} ? xg[k * {} + p0 + i] : 0.0f;", pt.nr, pt.nr,
+               pt.valid, t.P);
+        w.close();
+        w.line("const float *restrict bsrc = ws;");
+        w.line("const int bstride = {};", pt.nr);
+      } else {
+        emit_im2col(ctx, d, t, pt);
+      }
+      w.open("for (int mb = 0; mb < {}; ++mb)", t.blocks);
+      emit_channel_block_pointers(ctx, d, t, has_bias);
+      emit_channel_block(ctx, d, t, pt, o);
+      w.close();
+    };
+    if (full > 0) {
+      w.open("for (int p0 = 0; p0 < {}; p0 += {})", full, t.NR);
+      tile_loop(whole);
+      w.close();
+    }
+    if (tail > 0) {
+      w.open("");
+      w.line("const int p0 = {};", full);
+      tile_loop(last);
+      w.close();
+    }
+  }
   w.close();
   w.close();
 }
