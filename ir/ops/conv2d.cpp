@@ -400,7 +400,10 @@ void emit_depthwise(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bo
     if (a.activation == Activation::Relu6) val = fmtv(v.min, val, "six");
     w.line("{};", fmtv(v.store, "yr + ox", val));
   };
+  // Both edges first: a scalar loop after the interior could reuse its last loads (clang's GVN does), which makes
+  // the interior loop's values live after it and stops clang vectorising it.
   edge(0, lo);
+  edge(hi, d.OW);
   if (has_blocks) {
     w.open("for (int ox = {}; ox < {}; ox += {})", lo, vend, VW);
     block();
@@ -414,13 +417,15 @@ void emit_depthwise(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bo
   }
   if (tail < hi) {  // interior without vectors (portable C: the compiler vectorises this loop)
     w.open("for (int ox = {}; ox < {}; ++ox)", tail, hi);
+    // Taps through one pointer per kernel row at the window's first column: with r[ox + k] instead, clang (with
+    // FMA contraction) forwards loads between iterations and no longer vectorises the loop.
+    for (int64_t ky = 0; ky < d.KH; ++ky) w.line("const float *restrict q{} = r{} + {};", ky, ky, column(0));
     w.line("float acc = b;");
     for (int64_t ky = 0; ky < d.KH; ++ky)
-      for (int64_t kx = 0; kx < d.KW; ++kx) w.line("acc += w{} * r{}[{}];", ky * d.KW + kx, ky, column(kx));
+      for (int64_t kx = 0; kx < d.KW; ++kx) w.line("acc += w{} * q{}[{}];", ky * d.KW + kx, ky, kx * dx);
     store_scalar();
     w.close();
   }
-  edge(hi, d.OW);
   w.close();
   w.close();
   w.close();
