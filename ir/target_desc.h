@@ -16,6 +16,10 @@ struct VectorDialect {
   std::string guard_hint;  // what to pass the compiler when the guard fails
   std::string type;        // e.g. "__m256"
   std::string load, store, splat, zero, fma, max, min, add;
+  // Optional deinterleaving load for stride-2 kernels: the even-indexed floats of the 2 * width at {0}, possibly in
+  // a permuted lane order that load2_order ({0}: a vector computed lane-wise from load2 results) puts back in
+  // memory order (empty: load2 keeps memory order). Empty load2: stride 2 is left to the C compiler.
+  std::string load2, load2_order;
 };
 
 struct TargetDesc {

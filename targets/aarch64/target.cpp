@@ -19,7 +19,10 @@ TargetDesc aarch64_target() {
             "vfmaq_f32({2}, {0}, {1})",
             "vmaxq_f32({0}, {1})",
             "vminq_f32({0}, {1})",
-            "vaddq_f32({0}, {1})"};
+            "vaddq_f32({0}, {1})",
+            // load2: even floats of 2 * width (ld2, memory order)
+            "vld2q_f32({0}).val[0]",
+            ""};
   return t;
 }
 

@@ -19,7 +19,11 @@ TargetDesc x86_64_target() {
             "_mm256_fmadd_ps({0}, {1}, {2})",
             "_mm256_max_ps({0}, {1})",
             "_mm256_min_ps({0}, {1})",
-            "_mm256_add_ps({0}, {1})"};
+            "_mm256_add_ps({0}, {1})",
+            // load2: two loads and one in-lane shuffle leave the even floats in lane order 0 1 4 5 2 3 6 7;
+            // load2_order swaps the middle 64-bit pairs back once per output vector.
+            "_mm256_shuffle_ps(_mm256_loadu_ps({0}), _mm256_loadu_ps(({0}) + 8), 0x88)",
+            "_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd({0}), 0xD8))"};
   return t;
 }
 

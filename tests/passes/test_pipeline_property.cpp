@@ -1,6 +1,7 @@
 // Property test: random chains of conv / depthwise conv / BN / ReLU / shuffle / add / concat / pool with random
 // group counts give the same output with all passes on as with none, on the interpreter and in compiled C. And the
 // final IR of every ShuffleNet variant has no shuffle, BN, ReLU, add or copying concat left.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include "graph_builder.h"
 #include "ir/interpreter.h"
 #include "ir/memory_plan.h"
+#include "ir/ops/common.h"
 #include "targets/c/c_backend.h"
 #include "targets/target.h"
 
@@ -167,9 +169,11 @@ std::vector<TargetUnderTest> available_targets() {
 }  // namespace
 
 TEST_CASE("SIMD kernels match the interpreter on odd shapes for every target") {
-  // Channels not a multiple of the vector width, 1-pixel and tiny planes, odd sizes with stride 2.
+  // Channels not a multiple of the vector width, 1-pixel and tiny planes, odd sizes with stride 2, and a plane wide
+  // enough for stride-2 depthwise vector blocks on x86 (8 outputs read 18 inputs).
   const std::vector<Shape> shapes = {Shape{{1, 12, 1, 1}}, Shape{{1, 24, 3, 5}}, Shape{{1, 6, 7, 7}},
-                                     Shape{{1, 48, 9, 11}}, Shape{{1, 16, 17, 2}}, Shape{{2, 12, 5, 5}}};
+                                     Shape{{1, 48, 9, 11}}, Shape{{1, 16, 17, 2}}, Shape{{2, 12, 5, 5}},
+                                     Shape{{1, 10, 12, 37}}};
   const auto dir = std::filesystem::temp_directory_path() / "shufflec_simd_targets";
   std::filesystem::create_directories(dir);
   const std::vector<TargetUnderTest> targets = available_targets();
@@ -197,5 +201,100 @@ TEST_CASE("SIMD kernels match the interpreter on odd shapes for every target") {
         INFO("target " << t.spec << ", input " << shapes[i].str() << "\n" << print_graph(opt));
         CHECK(std::system(cmd.c_str()) == 0);
       }
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+// A depthwise conv (groups == channels) straight from its attributes, with optional bias, activation, residual
+// (another depthwise conv of the same input, so the shapes match) and output channel map. Returns kNoValue when the
+// window does not fit the input.
+struct DepthwiseCase {
+  std::array<int64_t, 2> kernel, stride, dilation;
+  std::array<int64_t, 4> pads;  // top, left, bottom, right
+};
+
+ValueId depthwise(GraphBuilder &b, const std::string &name, ValueId x, const DepthwiseCase &c, bool bias,
+                  Activation act, bool residual, bool map, std::mt19937 &rng) {
+  const Shape &s = b.shape(x);
+  const int64_t C = s[1];
+  for (int i = 0; i < 2; ++i)
+    if (ops::window_out(s[2 + i], c.kernel[i], c.stride[i], c.dilation[i], c.pads[i], c.pads[2 + i], false) < 1)
+      return kNoValue;
+  Attrs a;
+  a.groups = C;
+  a.stride = c.stride;
+  a.dilation = c.dilation;
+  a.pads = c.pads;
+  std::vector<ValueId> ins{x, b.constant(name + ".w", Shape{{C, 1, c.kernel[0], c.kernel[1]}})};
+  if (bias || residual) ins.push_back(b.constant(name + ".b", Shape{{C}}));
+  if (residual) ins.push_back(b.node(name + "_res", OpKind::Conv2d, {x, ins[1]}, a));
+  a.activation = act;
+  if (map) {
+    for (int64_t m = 0; m < C; ++m) a.out_channel_map.push_back(m);
+    std::shuffle(a.out_channel_map.begin(), a.out_channel_map.end(), rng);
+  }
+  return b.node(name, OpKind::Conv2d, ins, a);
+}
+
+}  // namespace
+
+TEST_CASE("depthwise kernels match the interpreter for every stride, kernel, padding and target") {
+  // Tiny planes, planes wide enough for vector blocks at stride 2 (x86: 8 outputs read 16 + 2 inputs), channels not a
+  // multiple of the width, batch 2; every epilogue (bias, relu / relu6, residual, channel map, both at once).
+  const std::vector<Shape> shapes = {Shape{{1, 5, 1, 1}},   Shape{{1, 3, 2, 2}},   Shape{{1, 9, 3, 5}},
+                                     Shape{{1, 6, 7, 7}},   Shape{{2, 5, 9, 11}},  Shape{{1, 4, 17, 2}},
+                                     Shape{{1, 3, 13, 40}}, Shape{{2, 2, 20, 37}}, Shape{{1, 2, 28, 28}}};
+  const std::vector<DepthwiseCase> cases = {
+      {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, {{3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}},
+      {{3, 3}, {1, 1}, {1, 1}, {0, 0, 0, 0}}, {{3, 3}, {2, 2}, {1, 1}, {0, 0, 0, 0}},
+      {{5, 5}, {1, 1}, {1, 1}, {2, 2, 2, 2}}, {{5, 5}, {2, 2}, {1, 1}, {2, 2, 2, 2}},
+      {{3, 3}, {1, 1}, {2, 2}, {2, 2, 2, 2}}, {{1, 3}, {1, 2}, {1, 1}, {0, 1, 0, 1}},
+      {{3, 3}, {3, 3}, {1, 1}, {1, 1, 1, 1}}, {{2, 2}, {2, 2}, {1, 1}, {0, 0, 0, 0}},
+      {{3, 3}, {2, 2}, {1, 1}, {0, 1, 1, 0}}, {{3, 2}, {2, 1}, {1, 3}, {1, 3, 0, 2}},
+  };
+  std::vector<TargetUnderTest> targets = available_targets();
+  targets.insert(targets.begin(), {"c", SHUFFLEC_TEST_CC, SHUFFLEC_TEST_CFLAGS, ""});
+  if (std::system("command -v clang >/dev/null 2>&1") == 0) {  // the other compiler must take it warning-free too
+    targets.push_back({"c", "clang", kCrossCFlags, ""});
+    if (targets.size() > 2 && targets[1].spec.rfind("x86_64", 0) == 0)
+      targets.push_back({targets[1].spec, "clang", std::string(kCrossCFlags) + " -mavx2 -mfma", ""});
+  }
+  const auto dir = std::filesystem::temp_directory_path() / "shufflec_depthwise";
+  std::filesystem::create_directories(dir);
+  const Activation acts[] = {Activation::None, Activation::Relu, Activation::Relu6};
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    // One graph per input shape: every case that fits reads the input, twice with different epilogues, and the
+    // outputs are flattened and concatenated, so the golden check sees every conv's output whole.
+    std::mt19937 rng(uint32_t(7000 + i));
+    GraphBuilder b(shapes[i], uint32_t(7000 + i));
+    std::vector<ValueId> outs;
+    for (size_t k = 0; k < 2 * cases.size(); ++k) {
+      const size_t variant = k + i;
+      const std::string name = "dw" + std::to_string(k);
+      const ValueId y = depthwise(b, name, b.input(), cases[k % cases.size()], variant % 2 == 0, acts[variant % 3],
+                                  variant % 4 >= 2, variant % 3 != 1, rng);
+      if (y != kNoValue) outs.push_back(b.node(name + "_flat", OpKind::Flatten, {y}));
+    }
+    REQUIRE(outs.size() >= 2);
+    const ValueId cur = b.node("all", OpKind::Concat, outs);
+    const Graph g = b.finish(cur);
+    for (const TargetUnderTest &t : targets) {
+      CEmitOptions copts;
+      copts.prefix = "m";
+      copts.source_name = "depthwise.json";
+      copts.target = parse_target(t.spec);
+      const CModule m = emit_c_module(g, plan_memory(g), copts);
+      std::ofstream(dir / "m.c") << m.source;
+      std::ofstream(dir / "m.h") << m.header;
+      std::ofstream(dir / "m_test.c") << emit_c_test(g, copts, test_input(g), interpret(g, test_input(g)));
+      const std::string exe = (dir / "m_test").string();
+      const std::string cmd = t.cc + " " + t.flags + " " + (dir / "m.c").string() + " " +
+                              (dir / "m_test.c").string() + " -lm -o " + exe + " && " + t.runner + " " + exe +
+                              " > /dev/null";
+      INFO("target " << t.spec << " with " << t.cc << ", input " << shapes[i].str() << "\n" << print_graph(g));
+      CHECK(std::system(cmd.c_str()) == 0);
+    }
+  }
   std::filesystem::remove_all(dir);
 }
