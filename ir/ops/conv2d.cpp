@@ -150,11 +150,23 @@ std::vector<float> pack_constant(const Graph &g, const Node &n, size_t input) {
   return out;
 }
 
+// Convs with few taps (a network's first layer: K = 3 channels x 3 x 3) spend more time packing than computing
+// when every tile is packed pixel by pixel. They pack whole output rows instead: R rows (R divides OH, R * OW a
+// multiple of NR, the K x R*OW panel at most 64 KB) with branch-free row copies. 0: pack per tile.
+int64_t panel_rows(const ConvDims &d, const GemmTile &t, const Attrs &a) {
+  if (is_pointwise(d, a)) return 0;
+  for (int64_t r = 1; r <= d.OH; ++r)
+    if (d.OH % r == 0 && (r * d.OW) % t.NR == 0 && t.K * r * d.OW <= 16384) return r;
+  return 0;
+}
+
 int64_t workspace_floats(const Graph &g, const Node &n) {
   if (n.attrs.tile[0] <= 0) return 0;
   const ConvDims d = dims_of(g, n);
   const GemmTile t = gemm_tile(d, n.attrs);
-  return is_pointwise(d, n.attrs) ? t.K * t.NR_tail : t.K * t.NR;
+  if (is_pointwise(d, n.attrs)) return t.K * t.NR_tail;
+  const int64_t rows = panel_rows(d, t, n.attrs);
+  return rows ? t.K * rows * d.OW : t.K * t.NR;
 }
 
 // One tile of `nr` pixels starting at p0, `valid` of them inside the plane (valid < nr only for the last tile).
@@ -380,6 +392,38 @@ void emit_gemm(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool ha
       emit_channel_block(ctx, d, t, last, o);
       w.close();
     }
+    w.close();
+  } else if (const int64_t R = panel_rows(d, t, a); R > 0) {
+    // Row panels: R output rows packed at once (zero columns outside the input written by the row copies' bounds,
+    // known at compile time), then every tile of the panel runs all channel blocks.
+    const int64_t PP = R * d.OW;
+    emit_tap_columns(w, tap_columns(d.OW, d.W, d.KW, a.stride[1], a.dilation[1], a.pads[1]));
+    w.open("for (int oy0 = 0; oy0 < {}; oy0 += {})", d.OH, R);
+    w.open("for (int c = 0; c < {}; ++c)", d.CG);
+    w.open("for (int ky = 0; ky < {}; ++ky)", d.KH);
+    w.open("for (int r = 0; r < {}; ++r)", R);
+    w.line("const int iy = (oy0 + r) * {} - {} + ky * {};", a.stride[0], a.pads[0], a.dilation[0]);
+    w.open("for (int kx = 0; kx < {}; ++kx)", d.KW);
+    w.line("float *restrict br = ws + ((c * {} + ky) * {} + kx) * {} + r * {};", d.KH, d.KW, PP, d.OW);
+    w.line("const float *restrict xr = xg + (c * {} + iy) * {} + kx * {} - {};", d.H, d.W, a.dilation[1], a.pads[1]);
+    w.line("const int lo = (unsigned)iy < {}u ? col_lo[kx] : {}, hi = (unsigned)iy < {}u ? col_hi[kx] : {};", d.H,
+           d.OW, d.H, d.OW);
+    w.line("for (int ox = 0; ox < lo; ++ox) br[ox] = 0.0f;");
+    w.line("for (int ox = lo; ox < hi; ++ox) br[ox] = xr[ox * {}];", a.stride[1]);
+    w.line("for (int ox = hi; ox < {}; ++ox) br[ox] = 0.0f;", d.OW);
+    w.close();
+    w.close();
+    w.close();
+    w.close();
+    w.open("for (int q0 = 0; q0 < {}; q0 += {})", PP, t.NR);
+    w.line("const int p0 = oy0 * {} + q0;", d.OW);
+    w.line("const float *restrict bsrc = ws + q0;");
+    w.line("const int bstride = {};", PP);
+    w.open("for (int mb = 0; mb < {}; ++mb)", t.blocks);
+    emit_channel_block_pointers(ctx, d, t, has_bias);
+    emit_channel_block(ctx, d, t, whole, o);
+    w.close();
+    w.close();
     w.close();
   } else {
     // Pixel tiles outside: the tile's panel (packed once, or read in place for a 1x1 conv) is reused from cache
