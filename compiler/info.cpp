@@ -87,6 +87,10 @@ std::string memory_table(const Graph &g, const MemoryPlan &plan) {
     const Storage &s = plan.values[static_cast<size_t>(n.output)];
     out += fmt::format("{:<32} {:<7} {:>10} {:>10} {:>6} {:>6}  {}\n", n.name, storage_name(s.kind), s.offset * 4,
                        s.size * 4, s.first_use, s.last_use, placement(g, plan, n.output));
+    const Storage &ws = plan.workspaces[static_cast<size_t>(s.first_use)];
+    if (ws.size > 0)
+      out += fmt::format("{:<32} {:<7} {:>10} {:>10} {:>6} {:>6}  {}\n", "  (scratch)", "arena", ws.offset * 4,
+                         ws.size * 4, ws.first_use, ws.last_use, "the kernel's packed input panel");
   }
   out += fmt::format("\narena: {} bytes; liveness lower bound: {} bytes ({:.1f}% above)\n", plan.arena_bytes(),
                      plan.lower_bound_floats * 4,
@@ -101,6 +105,8 @@ std::string memory_table(const Graph &g, const MemoryPlan &plan) {
           plan.peak_node <= s.last_use && s.first_use >= 0)
         live.push_back(fmt::format("{} ({} bytes)", g.values[v].name, s.size * 4));
     }
+    if (const Storage &ws = plan.workspaces[static_cast<size_t>(plan.peak_node)]; ws.size > 0)
+      live.push_back(fmt::format("scratch ({} bytes)", ws.size * 4));
     out += fmt::format("peak at step {} ('{}'), live: {}\n", plan.peak_node,
                        g.nodes[static_cast<size_t>(plan.peak_node)].name, fmt::join(live, ", "));
   }
@@ -125,6 +131,8 @@ std::string memory_plan_json(const Graph &g, const MemoryPlan &plan) {
     t["first_use"] = s.first_use;
     t["last_use"] = s.last_use;
     if (s.alias_of != kNoValue) t["in_place"] = placement(g, plan, n.output);
+    if (const Storage &ws = plan.workspaces[static_cast<size_t>(s.first_use)]; ws.size > 0)
+      t["scratch"] = {{"offset_bytes", ws.offset * 4}, {"bytes", ws.size * 4}};
     tensors.push_back(t);
   }
   j["tensors"] = tensors;

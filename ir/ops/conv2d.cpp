@@ -164,7 +164,7 @@ int64_t workspace_floats(const Graph &g, const Node &n) {
   if (n.attrs.tile[0] <= 0) return 0;
   const ConvDims d = dims_of(g, n);
   const GemmTile t = gemm_tile(d, n.attrs);
-  if (is_pointwise(d, n.attrs)) return t.K * t.NR_tail;
+  if (is_pointwise(d, n.attrs)) return t.NR_tail * t.NR > 0 && t.NR_tail != t.P % t.NR ? t.K * t.NR_tail : 0;
   const int64_t rows = panel_rows(d, t, n.attrs);
   return rows ? t.K * rows * d.OW : t.K * t.NR;
 }
@@ -369,7 +369,8 @@ void emit_gemm(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool ha
     // 1x1 conv whose input fits in L2: channel blocks outside, so each weight panel is read from memory once and
     // reused from L1 by every pixel tile; full tiles read the input rows in place, the last one is copied once,
     // zero-padded, to the workspace.
-    if (tail > 0) {
+    const bool copy_tail = tail > 0 && t.NR_tail != tail;
+    if (copy_tail) {
       w.open("for (int k = 0; k < {}; ++k)", t.K);
       w.line("for (int i = 0; i < {}; ++i) ws[k * {} + i] = i < {} ? xg[k * {} + {} + i] : 0.0f;", t.NR_tail,
              t.NR_tail, tail, t.P, full);
@@ -387,8 +388,8 @@ void emit_gemm(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool ha
     if (tail > 0) {
       w.open("");
       w.line("const int p0 = {};", full);
-      w.line("const float *restrict bsrc = ws;");
-      w.line("const int bstride = {};", t.NR_tail);
+      w.line("const float *restrict bsrc = {};", copy_tail ? "ws" : "xg + p0");
+      w.line("const int bstride = {};", copy_tail ? t.NR_tail : t.P);
       emit_channel_block(ctx, d, t, last, o);
       w.close();
     }
