@@ -1,6 +1,8 @@
 // conv2d: grouped 2-D convolution with zero padding, stride, dilation, optional bias and fused epilogue.
 // Passes may add a residual operand (y = act(conv + residual)), an output channel map (the channel shuffle
 // absorbed: output channel m is stored at channel map[m]) and the GEMM tile {MR, NR} (compiler/passes/).
+#include <functional>
+
 #include "ir/ops/common.h"
 
 namespace shufflec::ops {
@@ -164,7 +166,7 @@ int64_t workspace_floats(const Graph &g, const Node &n) {
   if (n.attrs.tile[0] <= 0) return 0;
   const ConvDims d = dims_of(g, n);
   const GemmTile t = gemm_tile(d, n.attrs);
-  if (is_pointwise(d, n.attrs)) return t.NR_tail * t.NR > 0 && t.NR_tail != t.P % t.NR ? t.K * t.NR_tail : 0;
+  if (is_pointwise(d, n.attrs)) return t.NR_tail > 0 && t.NR_tail != t.P % t.NR ? t.K * t.NR_tail : 0;
   const int64_t rows = panel_rows(d, t, n.attrs);
   return rows ? t.K * rows * d.OW : t.K * t.NR;
 }
@@ -239,7 +241,17 @@ std::string epilogue_c(const Attrs &a, bool has_residual, const std::string &acc
 struct GemmOperands {
   bool has_bias, has_residual;
   std::string map;  // the output channel map's C array, or empty
+  // K blocked: the kernel covers taps [k0, k1) (C variables); it starts from the partial sums already in the
+  // output (bias when k0 == 0) and applies the epilogue only when k1 == K (full pixel tiles only).
+  bool k_blocked = false;
 };
+
+// C expression: the output row of channel block row j (a C expression), for loading partial sums.
+std::string output_row(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t, const GemmOperands &o,
+                       const std::string &j) {
+  const std::string at = o.map.empty() ? fmt::format("(m0 + {})", j) : fmt::format("{}[m0 + {}]", o.map, j);
+  return fmt::format("({} + (n * {} + {}) * {} + p0)", ctx.out, d.M, at, t.P);
+}
 
 // The rows/pointers every kernel's epilogue needs for output row `j` (a C expression).
 void emit_row_pointers(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t, const GemmOperands &o,
@@ -255,9 +267,15 @@ void emit_gemm_kernel_portable(KernelEmitContext &ctx, const ConvDims &d, const 
                                const GemmOperands &o) {
   CWriter &w = ctx.w;
   w.line("float acc[{}][{}];", t.MR, pt.nr);
-  w.line("for (int j = 0; j < {}; ++j) for (int i = 0; i < {}; ++i) acc[j][i] = {};", t.MR, pt.nr,
-         o.has_bias ? "bp[j]" : "0.0f");
-  w.open("for (int k = 0; k < {}; ++k)", t.K);
+  const std::string start = o.has_bias ? "bp[j]" : "0.0f";
+  if (o.k_blocked) {
+    const std::string valid = d.MG % t.MR ? fmt::format("mb * {} + j < {}", t.MR, d.MG) : "1";
+    w.line("for (int j = 0; j < {}; ++j) for (int i = 0; i < {}; ++i) acc[j][i] = k0 == 0 ? {} : {} ? {}[i] : 0.0f;",
+           t.MR, pt.nr, start, valid, output_row(ctx, d, t, o, "j"));
+  } else {
+    w.line("for (int j = 0; j < {}; ++j) for (int i = 0; i < {}; ++i) acc[j][i] = {};", t.MR, pt.nr, start);
+  }
+  w.open("for (int k = {}; k < {}; ++k)", o.k_blocked ? "k0" : "0", o.k_blocked ? "k1" : std::to_string(t.K));
   w.line("const float *restrict bk = bsrc + k * bstride;");
   w.line("const float *restrict ak = wp + k * {};", t.MR);
   w.line("for (int j = 0; j < {}; ++j) for (int i = 0; i < {}; ++i) acc[j][i] += ak[j] * bk[i];", t.MR, pt.nr);
@@ -265,9 +283,14 @@ void emit_gemm_kernel_portable(KernelEmitContext &ctx, const ConvDims &d, const 
   w.open("for (int j = 0; j < {}; ++j)", t.MR);
   if (d.MG % t.MR) w.line("if (mb * {} + j >= {}) break;", t.MR, d.MG);
   emit_row_pointers(ctx, d, t, o, "j");
-  w.line("for (int i = 0; i < {}; ++i) yp[i] = {};", pt.valid, epilogue_c(ctx.node.attrs, o.has_residual, "acc[j][i]"));
+  const std::string value = epilogue_c(ctx.node.attrs, o.has_residual, "acc[j][i]");
+  w.line("for (int i = 0; i < {}; ++i) yp[i] = {};", pt.valid,
+         o.k_blocked ? fmt::format("k1 == {} ? {} : acc[j][i]", t.K, value) : value);
   w.close();
 }
+
+void emit_gemm_epilogue_simd(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t, PixelTile pt,
+                             const GemmOperands &o, const std::function<void()> &store_full_tile);
 
 // The same micro-kernel in the target's vector dialect, accumulators as named vector variables.
 void emit_gemm_kernel_simd(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t, PixelTile pt,
@@ -283,7 +306,18 @@ void emit_gemm_kernel_simd(KernelEmitContext &ctx, const ConvDims &d, const Gemm
     w.line("{} acc{}_0 = {};", v.type, j, o.has_bias ? op(v.splat, fmt::format("bp[{}]", j)) : v.zero);
     for (int64_t k = 1; k < VN; ++k) w.line("{} acc{}_{} = acc{}_0;", v.type, j, k, j);
   }
-  w.open("for (int k = 0; k < {}; ++k)", t.K);
+  if (o.k_blocked) {  // later K blocks start from the partial sums stored by the earlier ones
+    w.open("if (k0 > 0)");
+    for (int64_t j = 0; j < t.MR; ++j) {
+      if (d.MG % t.MR) w.open("if (mb * {} + {} < {})", t.MR, j, d.MG);
+      else w.open("");
+      w.line("const float *restrict pp = {};", output_row(ctx, d, t, o, std::to_string(j)));
+      for (int64_t k = 0; k < VN; ++k) w.line("acc{}_{} = {};", j, k, op(v.load, fmt::format("pp + {}", k * v.width)));
+      w.close();
+    }
+    w.close();
+  }
+  w.open("for (int k = {}; k < {}; ++k)", o.k_blocked ? "k0" : "0", o.k_blocked ? "k1" : std::to_string(t.K));
   w.line("const float *restrict bk = bsrc + k * bstride;");
   w.line("const float *restrict ak = wp + k * {};", t.MR);
   for (int64_t k = 0; k < VN; ++k) w.line("const {} b{} = {};", v.type, k, op(v.load, fmt::format("bk + {}", k * v.width)));
@@ -310,6 +344,36 @@ void emit_gemm_kernel_simd(KernelEmitContext &ctx, const ConvDims &d, const Gemm
       }
       w.close();
     }
+  };
+  const bool check_rows = d.MG % t.MR != 0;
+  if (o.k_blocked) {  // not the last K block: store the raw partial sums of the valid rows
+    SHUFFLEC_ASSERT(pt.valid == pt.nr);
+    w.open("if (k1 < {})", t.K);
+    for (int64_t j = 0; j < t.MR; ++j) {
+      if (check_rows) w.open("if (mb * {} + {} < {})", t.MR, j, d.MG);
+      else w.open("");
+      w.line("float *restrict pp = {};", output_row(ctx, d, t, o, std::to_string(j)));
+      for (int64_t k = 0; k < VN; ++k)
+        w.line("{};", op(v.store, fmt::format("pp + {}", k * v.width), fmt::format("acc{}_{}", j, k)));
+      w.close();
+    }
+    w.close();
+    w.open("else");
+  } else {
+    w.open("");
+  }
+  emit_gemm_epilogue_simd(ctx, d, t, pt, o, store_full_tile);
+  w.close();
+}
+
+void emit_gemm_epilogue_simd(KernelEmitContext &ctx, const ConvDims &d, const GemmTile &t, PixelTile pt,
+                             const GemmOperands &o, const std::function<void()> &store_full_tile) {
+  CWriter &w = ctx.w;
+  const VectorDialect &v = ctx.target.simd;
+  const Attrs &a = ctx.node.attrs;
+  const int64_t VN = pt.nr / v.width;
+  auto op = [](const std::string &pattern, auto &&...args) {
+    return fmt::format(fmt::runtime(pattern), std::forward<decltype(args)>(args)...);
   };
   const bool check_rows = d.MG % t.MR != 0;
   if (pt.valid == pt.nr && !check_rows) {
@@ -365,10 +429,24 @@ void emit_gemm(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool ha
   w.open("for (int n = 0; n < {}; ++n)", d.N);
   w.open("for (int g = 0; g < {}; ++g)", d.G);
   w.line("const float *restrict xg = {} + (n * {} + g * {}) * {};", ctx.in[0], d.C, d.CG, d.H * d.W);
-  if (is_pointwise(d, a) && t.K * t.P * 4 <= ctx.target.l2_bytes / 2) {
-    // 1x1 conv whose input fits in L2: channel blocks outside, so each weight panel is read from memory once and
-    // reused from L1 by every pixel tile; full tiles read the input rows in place, the last one is copied once,
-    // zero-padded, to the workspace.
+  if (is_pointwise(d, a)) {
+    // 1x1 conv: the input rows are read in place. Pixel slabs whose K x slab input block fits half of L2, channel
+    // blocks inside a slab and pixel tiles inside a block: each weight panel is read from memory once per slab and
+    // reused from L1 by the slab's tiles, each input block once and reused from L2 by every channel block, and the
+    // stores stream through MR output planes at a time. The plane's last, partial tile is copied once, zero-padded,
+    // to the workspace (unless it is whole vectors already).
+    int64_t slab = std::clamp<int64_t>(ctx.target.l2_bytes / 2 / (t.K * 4) / t.NR * t.NR, t.NR,
+                                       std::max<int64_t>(full, t.NR));
+    // Many input channels: the K x slab block would not stay in L1 while the channel blocks pass over it, so K is
+    // blocked too (KC taps at a time, partial sums kept in the output between blocks) and the slab sized for L1.
+    int64_t KC = t.K;
+    const int64_t half_l1 = ctx.target.l1_bytes / 2;
+    if (t.K * 4 * std::min(slab, 4 * t.NR) > half_l1 && t.K >= 256 && full > 0) {
+      KC = 128;
+      slab = std::clamp<int64_t>(half_l1 / (KC * 4) / t.NR * t.NR, t.NR, std::max<int64_t>(full, t.NR));
+    }
+    GemmOperands blocked = o;
+    blocked.k_blocked = KC < t.K;
     const bool copy_tail = tail > 0 && t.NR_tail != tail;
     if (copy_tail) {
       w.open("for (int k = 0; k < {}; ++k)", t.K);
@@ -376,24 +454,33 @@ void emit_gemm(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool ha
              t.NR_tail, tail, t.P, full);
       w.close();
     }
-    w.open("for (int mb = 0; mb < {}; ++mb)", t.blocks);
-    emit_channel_block_pointers(ctx, d, t, has_bias);
     if (full > 0) {
-      w.open("for (int p0 = 0; p0 < {}; p0 += {})", full, t.NR);
+      w.open("for (int pb = 0; pb < {}; pb += {})", full, slab);
+      w.line("const int pe = pb + {} < {} ? pb + {} : {};", slab, full, slab, full);
+      if (blocked.k_blocked) {
+        w.open("for (int k0 = 0; k0 < {}; k0 += {})", t.K, KC);
+        w.line("const int k1 = k0 + {} < {} ? k0 + {} : {};", KC, t.K, KC, t.K);
+      }
+      w.open("for (int mb = 0; mb < {}; ++mb)", t.blocks);
+      emit_channel_block_pointers(ctx, d, t, has_bias);
+      w.open("for (int p0 = pb; p0 < pe; p0 += {})", t.NR);
       w.line("const float *restrict bsrc = xg + p0;");
       w.line("const int bstride = {};", t.P);
-      emit_channel_block(ctx, d, t, whole, o);
+      emit_channel_block(ctx, d, t, whole, blocked);
+      w.close();
+      w.close();
+      if (blocked.k_blocked) w.close();
       w.close();
     }
     if (tail > 0) {
-      w.open("");
+      w.open("for (int mb = 0; mb < {}; ++mb)", t.blocks);
+      emit_channel_block_pointers(ctx, d, t, has_bias);
       w.line("const int p0 = {};", full);
       w.line("const float *restrict bsrc = {};", copy_tail ? "ws" : "xg + p0");
       w.line("const int bstride = {};", copy_tail ? t.NR_tail : t.P);
       emit_channel_block(ctx, d, t, last, o);
       w.close();
     }
-    w.close();
   } else if (const int64_t R = panel_rows(d, t, a); R > 0) {
     // Row panels: R output rows packed at once (zero columns outside the input written by the row copies' bounds,
     // known at compile time), then every tile of the panel runs all channel blocks.
@@ -427,22 +514,9 @@ void emit_gemm(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool ha
     w.close();
     w.close();
   } else {
-    // Pixel tiles outside: the tile's panel (packed once, or read in place for a 1x1 conv) is reused from cache
-    // by every channel block.
+    // Pixel tiles outside: the tile's packed panel is reused from cache by every channel block.
     auto tile_loop = [&](PixelTile pt) {
-      if (is_pointwise(d, a) && pt.valid == pt.nr) {
-        w.line("const float *restrict bsrc = xg + p0;");
-        w.line("const int bstride = {};", t.P);
-      } else if (is_pointwise(d, a)) {
-        w.open("for (int k = 0; k < {}; ++k)", t.K);
-        w.line("for (int i = 0; i < {}; ++i) ws[k * {} + i] = i < {} ? xg[k * {} + p0 + i] : 0.0f;", pt.nr, pt.nr,
-               pt.valid, t.P);
-        w.close();
-        w.line("const float *restrict bsrc = ws;");
-        w.line("const int bstride = {};", pt.nr);
-      } else {
-        emit_im2col(ctx, d, t, pt);
-      }
+      emit_im2col(ctx, d, t, pt);
       w.open("for (int mb = 0; mb < {}; ++mb)", t.blocks);
       emit_channel_block_pointers(ctx, d, t, has_bias);
       emit_channel_block(ctx, d, t, pt, o);

@@ -298,3 +298,97 @@ TEST_CASE("depthwise kernels match the interpreter for every stride, kernel, pad
   }
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+// A conv the tile_group_conv pass makes a GEMM (two or more output channels per group), with optional bias,
+// activation, residual (another conv of the same input, so the shapes match) and output channel map.
+struct GemmCase {
+  int64_t out, groups;
+  std::array<int64_t, 2> kernel, stride, dilation;
+  std::array<int64_t, 4> pads;  // top, left, bottom, right
+};
+
+ValueId gemm_conv(GraphBuilder &b, const std::string &name, ValueId x, const GemmCase &c, bool bias, Activation act,
+                  bool residual, bool map, std::mt19937 &rng) {
+  const Shape &s = b.shape(x);
+  if (s[1] % c.groups != 0) return kNoValue;
+  for (int i = 0; i < 2; ++i)
+    if (ops::window_out(s[2 + i], c.kernel[i], c.stride[i], c.dilation[i], c.pads[i], c.pads[2 + i], false) < 1)
+      return kNoValue;
+  Attrs a;
+  a.groups = c.groups;
+  a.stride = c.stride;
+  a.dilation = c.dilation;
+  a.pads = c.pads;
+  std::vector<ValueId> ins{x, b.constant(name + ".w", Shape{{c.out, s[1] / c.groups, c.kernel[0], c.kernel[1]}})};
+  if (bias || residual) ins.push_back(b.constant(name + ".b", Shape{{c.out}}));
+  if (residual) ins.push_back(b.node(name + "_res", OpKind::Conv2d, {x, ins[1]}, a));
+  a.activation = act;
+  if (map) {
+    for (int64_t m = 0; m < c.out; ++m) a.out_channel_map.push_back(m);
+    std::shuffle(a.out_channel_map.begin(), a.out_channel_map.end(), rng);
+  }
+  return b.node(name, OpKind::Conv2d, ins, a);
+}
+
+}  // namespace
+
+TEST_CASE("GEMM conv kernels match the interpreter for every tile path and target") {
+  // Each input shape exercises a path of emit_gemm: 1x1 convs with many input channels (K blocked, partial sums in
+  // the output), 1x1 convs over big planes (pixel slabs), planes with a partial last tile (a 7x7 plane, a 1x1
+  // plane), output channels not a multiple of MR, groups; KxK convs packed per tile (stride 1 and 2, dilation,
+  // asymmetric padding) and by whole rows (3 input channels, a first layer); every epilogue.
+  const std::vector<Shape> shapes = {Shape{{1, 300, 7, 7}}, Shape{{1, 264, 14, 14}}, Shape{{2, 3, 20, 37}},
+                                     Shape{{1, 3, 32, 32}}, Shape{{1, 12, 1, 1}},    Shape{{1, 24, 9, 11}}};
+  const std::vector<GemmCase> cases = {
+      {13, 1, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}}, {12, 3, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}},
+      {16, 1, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}}, {10, 1, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}},
+      {24, 1, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}}, {7, 1, {3, 3}, {1, 1}, {2, 2}, {2, 2, 2, 2}},
+      {8, 2, {5, 5}, {2, 2}, {1, 1}, {2, 1, 0, 2}},  {9, 3, {3, 2}, {1, 2}, {1, 1}, {1, 0, 1, 1}},
+  };
+  std::vector<TargetUnderTest> targets = available_targets();
+  targets.insert(targets.begin(), {"c", SHUFFLEC_TEST_CC, SHUFFLEC_TEST_CFLAGS, ""});
+  if (std::system("command -v clang >/dev/null 2>&1") == 0) {  // the other compiler must take it warning-free too
+    targets.push_back({"c", "clang", kCrossCFlags, ""});
+    if (targets.size() > 2 && targets[1].spec.rfind("x86_64", 0) == 0)
+      targets.push_back({targets[1].spec, "clang", std::string(kCrossCFlags) + " -mavx2 -mfma", ""});
+  }
+  const auto dir = std::filesystem::temp_directory_path() / "shufflec_gemm";
+  std::filesystem::create_directories(dir);
+  const Activation acts[] = {Activation::None, Activation::Relu, Activation::Relu6};
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    std::mt19937 rng(uint32_t(8000 + i));
+    GraphBuilder b(shapes[i], uint32_t(8000 + i));
+    std::vector<ValueId> outs;
+    for (size_t k = 0; k < cases.size(); ++k) {
+      const size_t variant = k + i;
+      const std::string name = "conv" + std::to_string(k);
+      const ValueId y = gemm_conv(b, name, b.input(), cases[k], variant % 2 == 0, acts[variant % 3],
+                                  variant % 4 >= 1, variant % 3 != 1, rng);
+      if (y != kNoValue) outs.push_back(b.node(name + "_flat", OpKind::Flatten, {y}));
+    }
+    REQUIRE(outs.size() >= 2);
+    const Graph g = b.finish(b.node("all", OpKind::Concat, outs));
+    for (const TargetUnderTest &t : targets) {
+      CEmitOptions copts;
+      copts.prefix = "m";
+      copts.source_name = "gemm.json";
+      copts.target = parse_target(t.spec);
+      Graph tiled = g;
+      REQUIRE(tile_group_conv(tiled, PassContext{copts.target}));
+      verify(tiled);
+      const CModule m = emit_c_module(tiled, plan_memory(tiled), copts);
+      std::ofstream(dir / "m.c") << m.source;
+      std::ofstream(dir / "m.h") << m.header;
+      std::ofstream(dir / "m_test.c") << emit_c_test(tiled, copts, test_input(g), interpret(g, test_input(g)));
+      const std::string exe = (dir / "m_test").string();
+      const std::string cmd = t.cc + " " + t.flags + " " + (dir / "m.c").string() + " " +
+                              (dir / "m_test.c").string() + " -lm -o " + exe + " && " + t.runner + " " + exe +
+                              " > /dev/null";
+      INFO("target " << t.spec << " with " << t.cc << ", input " << shapes[i].str() << "\n" << print_graph(tiled));
+      CHECK(std::system(cmd.c_str()) == 0);
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
