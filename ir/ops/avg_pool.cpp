@@ -83,7 +83,10 @@ void emit_c(KernelEmitContext &ctx) {
     inv_cols.push_back(float_c(1.0 / double(a.count_include_pad ? s.padded : s.hi - s.lo)));
   }
   const int64_t BW = pool_row_buffer_width(W, OW, KW, SW, 1, PL);
-  if (BW > kPoolRowBufferMax) return emit_c_rows(ctx, inv_rows, inv_cols);
+  // Unrolled windows read rows outside the input from a zero row (stack: the buffer plus that row).
+  const bool unrolled = KH <= kPoolUnrollTaps;
+  const bool pad_row = unrolled && partial_rows;
+  if (BW + (pad_row ? W : 0) > kPoolRowBufferMax) return emit_c_rows(ctx, inv_rows, inv_cols);
   // A divisor the same for every row (column) is a literal rather than a table lookup.
   const bool same_rows = std::all_of(inv_rows.begin(), inv_rows.end(), [&](auto &v) { return v == inv_rows[0]; });
   const bool same_cols = std::all_of(inv_cols.begin(), inv_cols.end(), [&](auto &v) { return v == inv_cols[0]; });
@@ -92,38 +95,34 @@ void emit_c(KernelEmitContext &ctx) {
   w.line("float b[{}];", BW);
   if (PL > 0) w.line("for (int i = 0; i < {}; ++i) b[i] = 0.0f;", PL);
   if (PL + W < BW) w.line("for (int i = {}; i < {}; ++i) b[i] = 0.0f;", PL + W, BW);
+  if (pad_row) {
+    w.line("float pad[{}];", W);
+    w.line("for (int i = 0; i < {}; ++i) pad[i] = 0.0f;", W);
+  }
   w.open("for (int p = 0; p < {}; ++p)", x[0] * x[1]);
   w.line("const float *restrict xp = {} + p * {};", ctx.in[0], H * W);
   w.line("float *restrict yp = {} + p * {};", ctx.out, OH * OW);
   w.open("for (int oy = 0; oy < {}; ++oy)", OH);
   w.line("const int iy0 = oy * {} - {};", SH, PT);
-  // Vertical pass. Windows with all KH rows inside the input (all but the edges) sum them in one sweep.
-  std::string full = "xr[ix]";
-  for (int64_t k = 1; k < KH; ++k) full += fmt::format(" + xr[{} + ix]", k * W);
-  if (partial_rows) {
+  // Vertical pass. Unrolled: one branch-free sweep over KH row pointers (a per-row branch around the sweep keeps
+  // gcc from vectorising it). Taller windows copy the first valid row and add the others.
+  if (unrolled) {
+    std::string sum = "r0[ix]";
+    for (int64_t k = 0; k < KH; ++k) {
+      const std::string iy = fmt::format("(iy0 + {})", k);
+      if (pad_row)
+        w.line("const float *r{} = {} >= 0 && {} < {} ? xp + {} * {} : pad;", k, iy, iy, H, iy, W);
+      else
+        w.line("const float *r{} = xp + {} * {};", k, iy, W);
+      if (k > 0) sum += fmt::format(" + r{}[ix]", k);
+    }
+    w.line("for (int ix = 0; ix < {}; ++ix) b[{} + ix] = {};", W, PL, sum);
+  } else {
     w.line("const int lo = iy0 < 0 ? 0 : iy0, hi = iy0 + {} < {} ? iy0 + {} : {};", KH, H, KH, H);
     w.line("const float *restrict xr = xp + lo * {};", W);
-    if (KH <= kPoolUnrollTaps) {
-      w.open("if (hi - lo == {})", KH);
-      w.line("for (int ix = 0; ix < {}; ++ix) b[{} + ix] = {};", W, PL, full);
-      w.close();
-      w.open("else");
-    } else {
-      w.open("");
-    }
     w.line("for (int ix = 0; ix < {}; ++ix) b[{} + ix] = xr[ix];", W, PL);
     w.line("for (int r = 1; r < hi - lo; ++r)");
     w.line("  for (int ix = 0; ix < {}; ++ix) b[{} + ix] += xr[r * {} + ix];", W, PL, W);
-    w.close();
-  } else {
-    w.line("const float *restrict xr = xp + iy0 * {};", W);
-    if (KH <= kPoolUnrollTaps) {
-      w.line("for (int ix = 0; ix < {}; ++ix) b[{} + ix] = {};", W, PL, full);
-    } else {
-      w.line("for (int ix = 0; ix < {}; ++ix) b[{} + ix] = xr[ix];", W, PL);
-      w.line("for (int r = 1; r < {}; ++r)", KH);
-      w.line("  for (int ix = 0; ix < {}; ++ix) b[{} + ix] += xr[r * {} + ix];", W, PL, W);
-    }
   }
   // Horizontal pass: KW taps per output column, then the factored divisor and the activation.
   w.line("float *restrict yr = yp + oy * {};", OW);

@@ -71,29 +71,41 @@ void emit_c(KernelEmitContext &ctx) {
   const int64_t SH = a.stride[0], SW = a.stride[1], DH = a.dilation[0], DW = a.dilation[1], PT = a.pads[0];
   const int64_t PL = a.pads[1];
   const int64_t BW = pool_row_buffer_width(W, OW, KW, SW, DW, PL);
-  if (BW > kPoolRowBufferMax) return emit_c_rows(ctx);
   bool partial_rows = false;  // some window has rows outside the input
   for (int64_t o = 0; o < OH; ++o)
     partial_rows |= o * SH - PT < 0 || o * SH - PT + (KH - 1) * DH >= H;
+  // Unrolled windows read rows outside the input from a row of -HUGE_VALF (stack: the buffer plus that row).
+  const bool unrolled = KH <= kPoolUnrollTaps;
+  const bool pad_row = unrolled && partial_rows;
+  if (BW + (pad_row ? W : 0) > kPoolRowBufferMax) return emit_c_rows(ctx);
   w.line("float b[{}];", BW);
   if (PL > 0) w.line("for (int i = 0; i < {}; ++i) b[i] = -HUGE_VALF;", PL);
   if (PL + W < BW) w.line("for (int i = {}; i < {}; ++i) b[i] = -HUGE_VALF;", PL + W, BW);
+  if (pad_row) {
+    w.line("float pad[{}];", W);
+    w.line("for (int i = 0; i < {}; ++i) pad[i] = -HUGE_VALF;", W);
+  }
   w.open("for (int p = 0; p < {}; ++p)", x[0] * x[1]);
   w.line("const float *restrict xp = {} + p * {};", ctx.in[0], H * W);
   w.line("float *restrict yp = {} + p * {};", ctx.out, OH * OW);
   w.open("for (int oy = 0; oy < {}; ++oy)", OH);
   w.line("const int iy0 = oy * {} - {};", SH, PT);
-  // Vertical pass. Windows with all KH rows inside the input (all but the edges) take them in one sweep; the others
-  // start from -HUGE_VALF and skip the rows outside.
-  auto full_rows = [&] {
-    w.line("const float *restrict xr = xp + iy0 * {};", W);
+  // Vertical pass. Unrolled: one branch-free sweep over KH row pointers (a per-row branch around the sweep keeps
+  // gcc from vectorising it). Taller windows start from -HUGE_VALF and skip the rows outside.
+  if (unrolled) {
+    for (int64_t k = 0; k < KH; ++k) {
+      const std::string iy = fmt::format("(iy0 + {})", k * DH);
+      if (pad_row)
+        w.line("const float *r{} = {} >= 0 && {} < {} ? xp + {} * {} : pad;", k, iy, iy, H, iy, W);
+      else
+        w.line("const float *r{} = xp + {} * {};", k, iy, W);
+    }
     w.open("for (int ix = 0; ix < {}; ++ix)", W);
-    w.line("float m = xr[ix]{};", KH > 1 ? ", v" : "");
-    for (int64_t k = 1; k < KH; ++k) w.line("v = xr[{} + ix]; {}", k * DH * W, max_step("m", "v"));
+    w.line("float m = r0[ix]{};", KH > 1 ? ", v" : "");
+    for (int64_t k = 1; k < KH; ++k) w.line("v = r{}[ix]; {}", k, max_step("m", "v"));
     w.line("b[{} + ix] = m;", PL);
     w.close();
-  };
-  auto any_rows = [&] {
+  } else {
     w.line("for (int ix = 0; ix < {}; ++ix) b[{} + ix] = -HUGE_VALF;", W, PL);
     w.open("for (int ky = 0; ky < {}; ++ky)", KH);
     w.line("const int iy = iy0 + ky * {};", DH);
@@ -102,18 +114,6 @@ void emit_c(KernelEmitContext &ctx) {
     w.line("const float v = xp[iy * {} + ix];", W);
     w.line("{}", max_step(fmt::format("b[{} + ix]", PL), "v"));
     w.close();
-    w.close();
-  };
-  if (KH > kPoolUnrollTaps) {
-    any_rows();
-  } else if (!partial_rows) {
-    full_rows();
-  } else {
-    w.open("if (iy0 >= 0 && iy0 + {} < {})", (KH - 1) * DH, H);
-    full_rows();
-    w.close();
-    w.open("else");
-    any_rows();
     w.close();
   }
   // Horizontal pass: KW taps per output column, then the activation.
