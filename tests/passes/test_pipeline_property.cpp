@@ -392,3 +392,86 @@ TEST_CASE("GEMM conv kernels match the interpreter for every tile path and targe
   }
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+// A pooling window straight from its attributes (dilation is max_pool's only).
+struct PoolCase {
+  std::array<int64_t, 2> kernel, stride, dilation;
+  std::array<int64_t, 4> pads;  // top, left, bottom, right
+  bool ceil_mode;
+};
+
+}  // namespace
+
+TEST_CASE("pool kernels match the interpreter for every window, padding and target") {
+  // Tiny and odd planes, batch 2, a plane too wide for the separable kernels' row buffer (the row-at-a-time
+  // fallback); windows with ceil_mode overhang, asymmetric pads, strides 1 to 3, kernels 1 to 10 (past the unrolled
+  // tap count), dilation for max_pool; avg_pool with count_include_pad on and off; every activation.
+  const std::vector<Shape> shapes = {Shape{{1, 3, 1, 1}},  Shape{{1, 2, 2, 3}},   Shape{{1, 5, 7, 7}},
+                                     Shape{{2, 3, 13, 11}}, Shape{{1, 2, 28, 28}}, Shape{{1, 1, 3, 4200}}};
+  const std::vector<PoolCase> cases = {
+      {{3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, false}, {{3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, true},
+      {{2, 2}, {2, 2}, {1, 1}, {0, 0, 0, 0}, true},  {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, false},
+      {{5, 5}, {3, 3}, {1, 1}, {2, 2, 2, 2}, true},  {{3, 3}, {3, 3}, {1, 1}, {0, 1, 1, 0}, false},
+      {{2, 3}, {1, 2}, {1, 1}, {1, 0, 0, 2}, true},  {{5, 2}, {2, 1}, {1, 1}, {4, 1, 3, 0}, false},
+      {{1, 1}, {2, 3}, {1, 1}, {0, 0, 0, 0}, true},  {{9, 10}, {2, 3}, {1, 1}, {4, 5, 2, 1}, true},
+      {{3, 3}, {1, 1}, {2, 2}, {2, 2, 2, 2}, false}, {{2, 3}, {2, 1}, {3, 2}, {1, 2, 0, 1}, true},
+  };
+  std::vector<TargetUnderTest> targets = available_targets();
+  targets.insert(targets.begin(), {"c", SHUFFLEC_TEST_CC, SHUFFLEC_TEST_CFLAGS, ""});
+  if (std::system("command -v clang >/dev/null 2>&1") == 0) {  // the other compiler must take it warning-free too
+    targets.push_back({"c", "clang", kCrossCFlags, ""});
+    if (targets.size() > 2 && targets[1].spec.rfind("x86_64", 0) == 0)
+      targets.push_back({targets[1].spec, "clang", std::string(kCrossCFlags) + " -mavx2 -mfma", ""});
+  }
+  const auto dir = std::filesystem::temp_directory_path() / "shufflec_pools";
+  std::filesystem::create_directories(dir);
+  const Activation acts[] = {Activation::None, Activation::Relu, Activation::Relu6};
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    // One graph per input shape: every case that fits pools the input as max_pool and as avg_pool (dilation 1,
+    // count_include_pad alternating); the outputs are flattened and concatenated for one golden check.
+    GraphBuilder b(shapes[i], uint32_t(8000 + i));
+    std::vector<ValueId> outs;
+    for (size_t k = 0; k < cases.size(); ++k) {
+      const PoolCase &c = cases[k];
+      Attrs a;
+      a.kernel = c.kernel;
+      a.stride = c.stride;
+      a.pads = c.pads;
+      a.ceil_mode = c.ceil_mode;
+      bool fits = true;
+      for (int d = 0; d < 2; ++d)
+        fits &= ops::window_out(shapes[i][2 + d], c.kernel[d], c.stride[d], c.dilation[d], c.pads[d], c.pads[2 + d],
+                                c.ceil_mode) >= 1;
+      if (!fits) continue;
+      a.dilation = c.dilation;
+      a.activation = acts[(k + i) % 3];
+      const std::string name = "p" + std::to_string(k);
+      outs.push_back(b.node(name + "_flat", OpKind::Flatten, {b.node(name + "max", OpKind::MaxPool, {b.input()}, a)}));
+      if (c.dilation != std::array<int64_t, 2>{1, 1}) continue;
+      a.count_include_pad = (k + i) % 2 == 0;
+      a.activation = acts[(k + i + 1) % 3];
+      outs.push_back(b.node(name + "_aflat", OpKind::Flatten, {b.node(name + "avg", OpKind::AvgPool, {b.input()}, a)}));
+    }
+    REQUIRE(outs.size() >= 2);
+    const Graph g = b.finish(b.node("all", OpKind::Concat, outs));
+    for (const TargetUnderTest &t : targets) {
+      CEmitOptions copts;
+      copts.prefix = "m";
+      copts.source_name = "pools.json";
+      copts.target = parse_target(t.spec);
+      const CModule m = emit_c_module(g, plan_memory(g), copts);
+      std::ofstream(dir / "m.c") << m.source;
+      std::ofstream(dir / "m.h") << m.header;
+      std::ofstream(dir / "m_test.c") << emit_c_test(g, copts, test_input(g), interpret(g, test_input(g)));
+      const std::string exe = (dir / "m_test").string();
+      const std::string cmd = t.cc + " " + t.flags + " " + (dir / "m.c").string() + " " +
+                              (dir / "m_test.c").string() + " -lm -o " + exe + " && " + t.runner + " " + exe +
+                              " > /dev/null";
+      INFO("target " << t.spec << " with " << t.cc << ", input " << shapes[i].str() << "\n" << print_graph(g));
+      CHECK(std::system(cmd.c_str()) == 0);
+    }
+  }
+  std::filesystem::remove_all(dir);
+}

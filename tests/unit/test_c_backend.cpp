@@ -250,6 +250,86 @@ int main(void) {{
   CHECK_THAT(run.output, Contains("both models OK"));
 }
 
+TEST_CASE("c backend: max_pool lets a NaN win its windows and padding never win, as the interpreter", "[c_backend][cc]") {
+  // The golden harness refuses NaN outputs, so this program compares NaN-ness and exact values itself. NaNs at a
+  // corner (edge rows, left padding), inside and at the far corner; a -inf block where a window sees only -inf and
+  // padding. Kernels 3 (unrolled taps, stride 1 and 2), 2 with dilation 2, and 9 (tap loops); one with a relu (NaN
+  // gives 0).
+  TempDir dir;
+  GraphBuilder b(S({2, 2, 6, 7}));
+  b.node("m1", OpKind::MaxPool, {"x"}, A().pool(3, 2, 1));
+  b.node("m2", OpKind::MaxPool, {"x"}, A().kernel(2).stride(1).dilation(2).pads(1, 0, 0, 1).ceil_mode());
+  b.node("m3", OpKind::MaxPool, {"x"}, A().pool(3, 1, 1).act(Activation::Relu));
+  b.node("m4", OpKind::MaxPool, {"x"}, A().pool(9, 2, 4));
+  std::vector<std::string> flats;
+  for (const char *m : {"m1", "m2", "m3", "m4"}) {
+    b.node(std::string(m) + "f", OpKind::Flatten, {m});
+    flats.push_back(std::string(m) + "f");
+  }
+  b.node("all", OpKind::Concat, flats);
+  const Graph g = b.build();
+  std::vector<float> in = pattern(g.shape(g.input).elements(), 5);
+  auto at = [&](int n, int c, int y, int x) -> float & { return in[size_t(((n * 2 + c) * 6 + y) * 7 + x)]; };
+  at(0, 0, 0, 0) = NAN;
+  at(0, 1, 3, 4) = NAN;
+  at(1, 0, 5, 6) = NAN;
+  for (int y = 0; y < 2; ++y)
+    for (int x = 0; x < 2; ++x) at(1, 1, y, x) = -INFINITY;
+  const Tensor want = interpret(g, Tensor{g.shape(g.input), in});
+  REQUIRE(std::count_if(want.data.begin(), want.data.end(), [](float v) { return std::isnan(v); }) > 0);
+  REQUIRE(std::count(want.data.begin(), want.data.end(), -INFINITY) > 0);
+  auto literals = [](const std::vector<float> &v) {
+    std::string out;
+    for (size_t i = 0; i < v.size(); ++i)
+      out += (i ? ", " : "") + (std::isnan(v[i]) ? std::string("NAN")
+                                : std::isinf(v[i]) ? std::string(v[i] < 0 ? "-INFINITY" : "INFINITY")
+                                                   : fmt::format("{:.9g}", v[i]));
+    return out;
+  };
+  const CModule m = emit_c_module(g, plan_memory(g), options("mp", "maxpool.json"));
+  write_file(dir / "mp.c", m.source);
+  write_file(dir / "mp.h", m.header);
+  write_file(dir / "main.c", fmt::format(R"(/* Checks max_pool's NaN and padding behaviour against the interpreter. */
+#include <math.h>
+#include <stdio.h>
+#include "mp.h"
+
+static union {{ unsigned char bytes[MP_ARENA_BYTES > 0 ? MP_ARENA_BYTES : 1]; double align; }} arena;
+static const float in[MP_INPUT_COUNT] = {{{}}};
+static const float want[MP_OUTPUT_COUNT] = {{{}}};
+static float got[MP_OUTPUT_COUNT];
+
+int main(void) {{
+  int i;
+  if (mp_run(in, got, arena.bytes) != 0) return 10;
+  for (i = 0; i < MP_OUTPUT_COUNT; ++i)
+    if ((got[i] != got[i]) != (want[i] != want[i]) || (want[i] == want[i] && got[i] != want[i])) {{
+      printf("element %d: got %.9g, want %.9g\n", i, got[i], want[i]);
+      return 11;
+    }}
+  printf("max_pool OK\n");
+  return 0;
+}}
+)",
+                                         literals(in), literals(want.data)));
+  // The default flags, and the vectorised build the x86 targets get.
+  std::vector<std::string> compilers{cc()};
+  if (std::system("grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo") == 0) {
+    compilers.push_back(cc() + " -O3 -mavx2 -mfma");
+    if (std::system("command -v clang >/dev/null 2>&1") == 0)
+      compilers.push_back("clang -std=c99 -Wall -Wextra -Werror -pedantic -O3 -mavx2 -mfma");
+  }
+  for (const std::string &c : compilers) {
+    const Command build = sh(dir, fmt::format("cd '{}' && {} -o mp mp.c main.c -lm", dir.path().string(), c));
+    INFO(c << "\n" << build.output);
+    REQUIRE(build.status == 0);
+    const Command run = sh(dir, fmt::format("'{}'", dir / "mp"));
+    INFO(run.output);
+    CHECK(run.status == 0);
+    CHECK_THAT(run.output, Contains("max_pool OK"));
+  }
+}
+
 TEST_CASE("cli: an output path the system refuses is a one-line error, not a crash", "[cli]") {
   // Regression: std::filesystem::is_directory threw (ENAMETOOLONG) and the CLI aborted.
   TempDir dir;
