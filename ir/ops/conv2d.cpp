@@ -430,20 +430,23 @@ void emit_gemm(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool ha
   w.open("for (int g = 0; g < {}; ++g)", d.G);
   w.line("const float *restrict xg = {} + (n * {} + g * {}) * {};", ctx.in[0], d.C, d.CG, d.H * d.W);
   if (is_pointwise(d, a)) {
-    // 1x1 conv: the input rows are read in place. Pixel slabs whose K x slab input block fits half of L2, channel
-    // blocks inside a slab and pixel tiles inside a block: each weight panel is read from memory once per slab and
-    // reused from L1 by the slab's tiles, each input block once and reused from L2 by every channel block, and the
-    // stores stream through MR output planes at a time. The plane's last, partial tile is copied once, zero-padded,
-    // to the workspace (unless it is whole vectors already).
-    int64_t slab = std::clamp<int64_t>(ctx.target.l2_bytes / 2 / (t.K * 4) / t.NR * t.NR, t.NR,
-                                       std::max<int64_t>(full, t.NR));
-    // Many input channels: the K x slab block would not stay in L1 while the channel blocks pass over it, so K is
-    // blocked too (KC taps at a time, partial sums kept in the output between blocks) and the slab sized for L1.
-    int64_t KC = t.K;
-    const int64_t half_l1 = ctx.target.l1_bytes / 2;
-    if (t.K * 4 * std::min(slab, 4 * t.NR) > half_l1 && t.K >= 256 && full > 0) {
-      KC = 128;
-      slab = std::clamp<int64_t>(half_l1 / (KC * 4) / t.NR * t.NR, t.NR, std::max<int64_t>(full, t.NR));
+    // 1x1 conv: the input rows are read in place, blocked as a GEMM for the caches.
+    //  - Few input channels (K < 64): pixel slabs whose K x slab input block fits half of L2, channel blocks
+    //    outside the slab's tiles, so stores stream through MR output planes at a time (the kernel is short and
+    //    store-bound) and each weight panel is read from memory once per slab.
+    //  - Otherwise the input tile stays put: K blocks of KC taps whose K x NR tile fits half of L1 (partial sums
+    //    kept in the output between blocks), channel blocks whose KC x MR weight panels fit half of L2, and for
+    //    each tile every channel block of the group passes over it, from L1.
+    const int64_t half_l1 = ctx.target.l1_bytes / 2, half_l2 = ctx.target.l2_bytes / 2;
+    const bool tile_stationary = t.K >= 64;
+    int64_t KC = t.K, MCB = t.blocks, slab;
+    if (tile_stationary) {
+      KC = std::min(t.K, std::max<int64_t>(32, half_l1 / (t.NR * 4)));
+      if (KC < t.K) KC = (t.K + (t.K + KC - 1) / KC - 1) / ((t.K + KC - 1) / KC);  // equal blocks
+      MCB = std::clamp<int64_t>(half_l2 / (KC * t.MR * 4), 1, t.blocks);
+      slab = std::clamp<int64_t>(half_l2 / (KC * 4) / t.NR * t.NR, t.NR, std::max<int64_t>(full, t.NR));
+    } else {
+      slab = std::clamp<int64_t>(half_l2 / (t.K * 4) / t.NR * t.NR, t.NR, std::max<int64_t>(full, t.NR));
     }
     GemmOperands blocked = o;
     blocked.k_blocked = KC < t.K;
@@ -461,14 +464,28 @@ void emit_gemm(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool ha
         w.open("for (int k0 = 0; k0 < {}; k0 += {})", t.K, KC);
         w.line("const int k1 = k0 + {} < {} ? k0 + {} : {};", KC, t.K, KC, t.K);
       }
-      w.open("for (int mb = 0; mb < {}; ++mb)", t.blocks);
-      emit_channel_block_pointers(ctx, d, t, has_bias);
-      w.open("for (int p0 = pb; p0 < pe; p0 += {})", t.NR);
-      w.line("const float *restrict bsrc = xg + p0;");
-      w.line("const int bstride = {};", t.P);
-      emit_channel_block(ctx, d, t, whole, blocked);
-      w.close();
-      w.close();
+      if (tile_stationary) {
+        w.open("for (int mc = 0; mc < {}; mc += {})", t.blocks, MCB);
+        w.line("const int mce = mc + {} < {} ? mc + {} : {};", MCB, t.blocks, MCB, t.blocks);
+        w.open("for (int p0 = pb; p0 < pe; p0 += {})", t.NR);
+        w.line("const float *restrict bsrc = xg + p0;");
+        w.line("const int bstride = {};", t.P);
+        w.open("for (int mb = mc; mb < mce; ++mb)");
+        emit_channel_block_pointers(ctx, d, t, has_bias);
+        emit_channel_block(ctx, d, t, whole, blocked);
+        w.close();
+        w.close();
+        w.close();
+      } else {
+        w.open("for (int mb = 0; mb < {}; ++mb)", t.blocks);
+        emit_channel_block_pointers(ctx, d, t, has_bias);
+        w.open("for (int p0 = pb; p0 < pe; p0 += {})", t.NR);
+        w.line("const float *restrict bsrc = xg + p0;");
+        w.line("const int bstride = {};", t.P);
+        emit_channel_block(ctx, d, t, whole, blocked);
+        w.close();
+        w.close();
+      }
       if (blocked.k_blocked) w.close();
       w.close();
     }
