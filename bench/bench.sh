@@ -7,7 +7,7 @@
 #   bench/bench.sh [BUILD_DIR] [ROUNDS]      (needs python3-torch, nodejs, npm; installs onnxruntime-node)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${1:-build} rounds=${2:-5} per_round=5
+build=${1:-build} rounds=${2:-5} per_round=10
 work=$build/bench/speed
 mkdir -p "$work"
 models=(shufflenet_v1_g1_1.0x shufflenet_v1_g3_1.0x shufflenet_v1_g8_1.0x shufflenet_v1_g3_0.5x shufflenet_v1_g3_2.0x
