@@ -169,6 +169,38 @@ std::vector<TargetUnderTest> available_targets() {
   return out;
 }
 
+
+// The kernel tests' targets: portable C first, the SIMD targets, and (outside the sanitizer build, whose point is
+// the sanitizers, not the warnings) the host's targets again with clang, which must take the C warning-free too.
+std::vector<TargetUnderTest> kernel_test_targets() {
+  std::vector<TargetUnderTest> targets = available_targets();
+  targets.insert(targets.begin(), {"c", SHUFFLEC_TEST_CC, SHUFFLEC_TEST_CFLAGS, ""});
+  if (!SHUFFLEC_TEST_SANITIZED && std::system("command -v clang >/dev/null 2>&1") == 0) {
+    targets.push_back({"c", "clang", kCrossCFlags, ""});
+    if (targets.size() > 2 && targets[1].spec.rfind("x86_64", 0) == 0)
+      targets.push_back({targets[1].spec, "clang", std::string(kCrossCFlags) + " -mavx2 -mfma", ""});
+  }
+  return targets;
+}
+
+// Emits `g` as C for target t into dir, with a golden harness holding the interpreter's output of `oracle` (the
+// same network before passes), builds it with t's compiler and runs it; true when it matches.
+bool compiles_and_matches(const Graph &g, const Graph &oracle, const TargetUnderTest &t,
+                          const std::filesystem::path &dir) {
+  CEmitOptions copts;
+  copts.prefix = "m";
+  copts.source_name = "kernels.json";
+  copts.target = parse_target(t.spec);
+  const CModule m = emit_c_module(g, plan_memory(g), copts);
+  std::ofstream(dir / "m.c") << m.source;
+  std::ofstream(dir / "m.h") << m.header;
+  std::ofstream(dir / "m_test.c") << emit_c_test(g, copts, test_input(oracle), interpret(oracle, test_input(oracle)));
+  const std::string exe = (dir / "m_test").string();
+  const std::string cmd = t.cc + " " + t.flags + " " + (dir / "m.c").string() + " " + (dir / "m_test.c").string() +
+                          " -lm -o " + exe + " && " + t.runner + " " + exe + " > /dev/null";
+  return std::system(cmd.c_str()) == 0;
+}
+
 }  // namespace
 
 TEST_CASE("SIMD kernels match the interpreter on odd shapes for every target") {
@@ -189,20 +221,8 @@ TEST_CASE("SIMD kernels match the interpreter on odd shapes for every target") {
         PipelineOptions popts;
         popts.context.target = parse_target(t.spec);
         run_pipeline(opt, popts);
-        CEmitOptions copts;
-        copts.prefix = "m";
-        copts.source_name = "random.json";
-        copts.target = popts.context.target;
-        const CModule m = emit_c_module(opt, plan_memory(opt), copts);
-        std::ofstream(dir / "m.c") << m.source;
-        std::ofstream(dir / "m.h") << m.header;
-        std::ofstream(dir / "m_test.c") << emit_c_test(opt, copts, test_input(g), interpret(g, test_input(g)));
-        const std::string exe = (dir / "m_test").string();
-        const std::string cmd = t.cc + " " + t.flags + " " + (dir / "m.c").string() + " " +
-                                (dir / "m_test.c").string() + " -lm -o " + exe + " && " + t.runner + " " + exe +
-                                " > /dev/null";
         INFO("target " << t.spec << ", input " << shapes[i].str() << "\n" << print_graph(opt));
-        CHECK(std::system(cmd.c_str()) == 0);
+        CHECK(compiles_and_matches(opt, g, t, dir));
       }
   std::filesystem::remove_all(dir);
 }
@@ -256,13 +276,7 @@ TEST_CASE("depthwise kernels match the interpreter for every stride, kernel, pad
       {{3, 3}, {3, 3}, {1, 1}, {1, 1, 1, 1}}, {{2, 2}, {2, 2}, {1, 1}, {0, 0, 0, 0}},
       {{3, 3}, {2, 2}, {1, 1}, {0, 1, 1, 0}}, {{3, 2}, {2, 1}, {1, 3}, {1, 3, 0, 2}},
   };
-  std::vector<TargetUnderTest> targets = available_targets();
-  targets.insert(targets.begin(), {"c", SHUFFLEC_TEST_CC, SHUFFLEC_TEST_CFLAGS, ""});
-  if (std::system("command -v clang >/dev/null 2>&1") == 0) {  // the other compiler must take it warning-free too
-    targets.push_back({"c", "clang", kCrossCFlags, ""});
-    if (targets.size() > 2 && targets[1].spec.rfind("x86_64", 0) == 0)
-      targets.push_back({targets[1].spec, "clang", std::string(kCrossCFlags) + " -mavx2 -mfma", ""});
-  }
+  const std::vector<TargetUnderTest> targets = kernel_test_targets();
   const auto dir = std::filesystem::temp_directory_path() / "shufflec_depthwise";
   std::filesystem::create_directories(dir);
   const Activation acts[] = {Activation::None, Activation::Relu, Activation::Relu6};
@@ -283,20 +297,8 @@ TEST_CASE("depthwise kernels match the interpreter for every stride, kernel, pad
     const ValueId cur = b.node("all", OpKind::Concat, outs);
     const Graph g = b.finish(cur);
     for (const TargetUnderTest &t : targets) {
-      CEmitOptions copts;
-      copts.prefix = "m";
-      copts.source_name = "depthwise.json";
-      copts.target = parse_target(t.spec);
-      const CModule m = emit_c_module(g, plan_memory(g), copts);
-      std::ofstream(dir / "m.c") << m.source;
-      std::ofstream(dir / "m.h") << m.header;
-      std::ofstream(dir / "m_test.c") << emit_c_test(g, copts, test_input(g), interpret(g, test_input(g)));
-      const std::string exe = (dir / "m_test").string();
-      const std::string cmd = t.cc + " " + t.flags + " " + (dir / "m.c").string() + " " +
-                              (dir / "m_test.c").string() + " -lm -o " + exe + " && " + t.runner + " " + exe +
-                              " > /dev/null";
       INFO("target " << t.spec << " with " << t.cc << ", input " << shapes[i].str() << "\n" << print_graph(g));
-      CHECK(std::system(cmd.c_str()) == 0);
+      CHECK(compiles_and_matches(g, g, t, dir));
     }
   }
   std::filesystem::remove_all(dir);
@@ -350,13 +352,7 @@ TEST_CASE("GEMM conv kernels match the interpreter for every tile path and targe
       {24, 1, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}}, {7, 1, {3, 3}, {1, 1}, {2, 2}, {2, 2, 2, 2}},
       {8, 2, {5, 5}, {2, 2}, {1, 1}, {2, 1, 0, 2}},  {9, 3, {3, 2}, {1, 2}, {1, 1}, {1, 0, 1, 1}},
   };
-  std::vector<TargetUnderTest> targets = available_targets();
-  targets.insert(targets.begin(), {"c", SHUFFLEC_TEST_CC, SHUFFLEC_TEST_CFLAGS, ""});
-  if (std::system("command -v clang >/dev/null 2>&1") == 0) {  // the other compiler must take it warning-free too
-    targets.push_back({"c", "clang", kCrossCFlags, ""});
-    if (targets.size() > 2 && targets[1].spec.rfind("x86_64", 0) == 0)
-      targets.push_back({targets[1].spec, "clang", std::string(kCrossCFlags) + " -mavx2 -mfma", ""});
-  }
+  const std::vector<TargetUnderTest> targets = kernel_test_targets();
   const auto dir = std::filesystem::temp_directory_path() / "shufflec_gemm";
   std::filesystem::create_directories(dir);
   const Activation acts[] = {Activation::None, Activation::Relu, Activation::Relu6};
@@ -374,23 +370,11 @@ TEST_CASE("GEMM conv kernels match the interpreter for every tile path and targe
     REQUIRE(outs.size() >= 2);
     const Graph g = b.finish(b.node("all", OpKind::Concat, outs));
     for (const TargetUnderTest &t : targets) {
-      CEmitOptions copts;
-      copts.prefix = "m";
-      copts.source_name = "gemm.json";
-      copts.target = parse_target(t.spec);
       Graph tiled = g;
-      REQUIRE(tile_group_conv(tiled, PassContext{copts.target}));
+      REQUIRE(tile_group_conv(tiled, PassContext{parse_target(t.spec)}));
       verify(tiled);
-      const CModule m = emit_c_module(tiled, plan_memory(tiled), copts);
-      std::ofstream(dir / "m.c") << m.source;
-      std::ofstream(dir / "m.h") << m.header;
-      std::ofstream(dir / "m_test.c") << emit_c_test(tiled, copts, test_input(g), interpret(g, test_input(g)));
-      const std::string exe = (dir / "m_test").string();
-      const std::string cmd = t.cc + " " + t.flags + " " + (dir / "m.c").string() + " " +
-                              (dir / "m_test.c").string() + " -lm -o " + exe + " && " + t.runner + " " + exe +
-                              " > /dev/null";
       INFO("target " << t.spec << " with " << t.cc << ", input " << shapes[i].str() << "\n" << print_graph(tiled));
-      CHECK(std::system(cmd.c_str()) == 0);
+      CHECK(compiles_and_matches(tiled, g, t, dir));
     }
   }
   std::filesystem::remove_all(dir);
@@ -421,13 +405,7 @@ TEST_CASE("pool kernels match the interpreter for every window, padding and targ
       {{1, 1}, {2, 3}, {1, 1}, {0, 0, 0, 0}, true},  {{9, 10}, {2, 3}, {1, 1}, {4, 5, 2, 1}, true},
       {{3, 3}, {1, 1}, {2, 2}, {2, 2, 2, 2}, false}, {{2, 3}, {2, 1}, {3, 2}, {1, 2, 0, 1}, true},
   };
-  std::vector<TargetUnderTest> targets = available_targets();
-  targets.insert(targets.begin(), {"c", SHUFFLEC_TEST_CC, SHUFFLEC_TEST_CFLAGS, ""});
-  if (std::system("command -v clang >/dev/null 2>&1") == 0) {  // the other compiler must take it warning-free too
-    targets.push_back({"c", "clang", kCrossCFlags, ""});
-    if (targets.size() > 2 && targets[1].spec.rfind("x86_64", 0) == 0)
-      targets.push_back({targets[1].spec, "clang", std::string(kCrossCFlags) + " -mavx2 -mfma", ""});
-  }
+  const std::vector<TargetUnderTest> targets = kernel_test_targets();
   const auto dir = std::filesystem::temp_directory_path() / "shufflec_pools";
   std::filesystem::create_directories(dir);
   const Activation acts[] = {Activation::None, Activation::Relu, Activation::Relu6};
@@ -460,20 +438,8 @@ TEST_CASE("pool kernels match the interpreter for every window, padding and targ
     REQUIRE(outs.size() >= 2);
     const Graph g = b.finish(b.node("all", OpKind::Concat, outs));
     for (const TargetUnderTest &t : targets) {
-      CEmitOptions copts;
-      copts.prefix = "m";
-      copts.source_name = "pools.json";
-      copts.target = parse_target(t.spec);
-      const CModule m = emit_c_module(g, plan_memory(g), copts);
-      std::ofstream(dir / "m.c") << m.source;
-      std::ofstream(dir / "m.h") << m.header;
-      std::ofstream(dir / "m_test.c") << emit_c_test(g, copts, test_input(g), interpret(g, test_input(g)));
-      const std::string exe = (dir / "m_test").string();
-      const std::string cmd = t.cc + " " + t.flags + " " + (dir / "m.c").string() + " " +
-                              (dir / "m_test.c").string() + " -lm -o " + exe + " && " + t.runner + " " + exe +
-                              " > /dev/null";
       INFO("target " << t.spec << " with " << t.cc << ", input " << shapes[i].str() << "\n" << print_graph(g));
-      CHECK(std::system(cmd.c_str()) == 0);
+      CHECK(compiles_and_matches(g, g, t, dir));
     }
   }
   std::filesystem::remove_all(dir);
