@@ -161,6 +161,9 @@ std::string print_graph(const Graph &g) {
                                   shown < a.out_channel_map.size() ? ",..." : ""));
     }
     if (a.tile[0] > 0) attrs.push_back(fmt::format("tile={}x{}/{}", a.tile[0], a.tile[1], a.tile[2]));
+    if (a.blocking[0] > 0)
+      attrs.push_back(fmt::format("blocking=k{}/mc{}/slab{}{}", a.blocking[0], a.blocking[1], a.blocking[2],
+                                  a.blocking[3] ? "/packed" : ""));
     if (a.in_place) attrs.push_back("in_place");
     out += fmt::format("  %{} {} = {}({}){}{}\n", n.name, g.shape(n.output).str(), info.name, fmt::join(ins, ", "),
                        attrs.empty() ? "" : " ", fmt::join(attrs, " "));

@@ -60,10 +60,12 @@ struct Attrs {
   // conv2d: output channel m is stored at channel out_channel_map[m] (empty: identity). This is how a channel
   // shuffle costs nothing: the producer writes each output plane where the shuffle would have moved it.
   std::vector<int64_t> out_channel_map;
-  // conv2d 1x1: {output channels, pixels} of the register block and the pixels of the cache slab (a multiple of
-  // the register block's) whose input stays in L1 while every output channel block of the group passes over it.
-  // {0, 0, 0} = untiled.
+  // conv2d as a GEMM per group (tile_group_conv): {MR output channels, NR pixels} of the register tile and NR_tail,
+  // the width of the plane's last partial tile (0: none). {0, 0, 0} = not a GEMM.
   std::array<int64_t, 3> tile{0, 0, 0};
+  // conv2d 1x1 GEMM, its cache blocking: {KC taps per K block, channel blocks per L2 block, pixels per slab,
+  // 1 if the slab's input is packed into panels}. All 0 for other convs.
+  std::array<int64_t, 4> blocking{0, 0, 0, 0};
   // concat: the producers write straight into their channel slices of the output, so the concat copies nothing.
   bool in_place = false;
 };

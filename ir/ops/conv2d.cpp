@@ -162,11 +162,28 @@ int64_t panel_rows(const ConvDims &d, const GemmTile &t, const Attrs &a) {
   return 0;
 }
 
+// How a 1x1 conv's GEMM is blocked for the caches: chosen by the tile_group_conv pass from the target's cache
+// sizes (attribute `blocking`), printed by emit_gemm.
+struct PointwiseBlocking {
+  bool tile_stationary, pack;  // pack: copy the slab's input into aligned panels (many input channels)
+  int64_t KC, MCB, slab;       // taps per K block, channel blocks per L2 block, pixels per slab
+};
+
+PointwiseBlocking pointwise_blocking(const GemmTile &t, const Attrs &a) {
+  SHUFFLEC_ASSERT(a.blocking[0] > 0 && a.blocking[1] > 0 && a.blocking[2] > 0);
+  return {t.K >= 64, a.blocking[3] != 0, a.blocking[0], a.blocking[1], a.blocking[2]};
+}
+
 int64_t workspace_floats(const Graph &g, const Node &n) {
   if (n.attrs.tile[0] <= 0) return 0;
   const ConvDims d = dims_of(g, n);
   const GemmTile t = gemm_tile(d, n.attrs);
-  if (is_pointwise(d, n.attrs)) return t.NR_tail > 0 && t.NR_tail != t.P % t.NR ? t.K * t.NR_tail : 0;
+  if (is_pointwise(d, n.attrs)) {
+    const int64_t full = t.P / t.NR * t.NR;
+    const int64_t tail = t.NR_tail > 0 && t.NR_tail != t.P - full ? t.K * t.NR_tail : 0;
+    const PointwiseBlocking b = pointwise_blocking(t, n.attrs);
+    return std::max(tail, b.pack && full > 0 ? b.KC * b.slab : 0);
+  }
   const int64_t rows = panel_rows(d, t, n.attrs);
   return rows ? t.K * rows * d.OW : t.K * t.NR;
 }
@@ -276,7 +293,7 @@ void emit_gemm_kernel_portable(KernelEmitContext &ctx, const ConvDims &d, const 
     w.line("for (int j = 0; j < {}; ++j) for (int i = 0; i < {}; ++i) acc[j][i] = {};", t.MR, pt.nr, start);
   }
   w.open("for (int k = {}; k < {}; ++k)", o.k_blocked ? "k0" : "0", o.k_blocked ? "k1" : std::to_string(t.K));
-  w.line("const float *restrict bk = bsrc + k * bstride;");
+  w.line("const float *restrict bk = bsrc + {} * bstride;", o.k_blocked ? "(k - k0)" : "k");
   w.line("const float *restrict ak = wp + k * {};", t.MR);
   w.line("for (int j = 0; j < {}; ++j) for (int i = 0; i < {}; ++i) acc[j][i] += ak[j] * bk[i];", t.MR, pt.nr);
   w.close();
@@ -318,7 +335,7 @@ void emit_gemm_kernel_simd(KernelEmitContext &ctx, const ConvDims &d, const Gemm
     w.close();
   }
   w.open("for (int k = {}; k < {}; ++k)", o.k_blocked ? "k0" : "0", o.k_blocked ? "k1" : std::to_string(t.K));
-  w.line("const float *restrict bk = bsrc + k * bstride;");
+  w.line("const float *restrict bk = bsrc + {} * bstride;", o.k_blocked ? "(k - k0)" : "k");
   w.line("const float *restrict ak = wp + k * {};", t.MR);
   for (int64_t k = 0; k < VN; ++k) w.line("const {} b{} = {};", v.type, k, op(v.load, fmt::format("bk + {}", k * v.width)));
   for (int64_t j = 0; j < t.MR; ++j) {
@@ -437,26 +454,12 @@ void emit_gemm(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool ha
     //  - Otherwise the input tile stays put: K blocks of KC taps whose K x NR tile fits half of L1 (partial sums
     //    kept in the output between blocks), channel blocks whose KC x MR weight panels fit half of L2, and for
     //    each tile every channel block of the group passes over it, from L1.
-    const int64_t half_l1 = ctx.target.l1_bytes / 2, half_l2 = ctx.target.l2_bytes / 2;
-    const bool tile_stationary = t.K >= 64;
-    int64_t KC = t.K, MCB = t.blocks, slab;
-    if (tile_stationary) {
-      KC = std::min(t.K, std::max<int64_t>(32, half_l1 / (t.NR * 4)));
-      if (KC < t.K) KC = (t.K + (t.K + KC - 1) / KC - 1) / ((t.K + KC - 1) / KC);  // equal blocks
-      MCB = std::clamp<int64_t>(half_l2 / (KC * t.MR * 4), 1, t.blocks);
-      slab = std::clamp<int64_t>(half_l2 / (KC * 4) / t.NR * t.NR, t.NR, std::max<int64_t>(full, t.NR));
-    } else {
-      slab = std::clamp<int64_t>(half_l2 / (t.K * 4) / t.NR * t.NR, t.NR, std::max<int64_t>(full, t.NR));
-    }
+    const PointwiseBlocking pbk = pointwise_blocking(t, a);
+    const bool tile_stationary = pbk.tile_stationary;
+    const int64_t KC = pbk.KC, MCB = pbk.MCB, slab = pbk.slab;
     GemmOperands blocked = o;
     blocked.k_blocked = KC < t.K;
     const bool copy_tail = tail > 0 && t.NR_tail != tail;
-    if (copy_tail) {
-      w.open("for (int k = 0; k < {}; ++k)", t.K);
-      w.line("for (int i = 0; i < {}; ++i) ws[k * {} + i] = i < {} ? xg[k * {} + {} + i] : 0.0f;", t.NR_tail,
-             t.NR_tail, tail, t.P, full);
-      w.close();
-    }
     if (full > 0) {
       w.open("for (int pb = 0; pb < {}; pb += {})", full, slab);
       w.line("const int pe = pb + {} < {} ? pb + {} : {};", slab, full, slab, full);
@@ -465,11 +468,28 @@ void emit_gemm(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool ha
         w.line("const int k1 = k0 + {} < {} ? k0 + {} : {};", KC, t.K, KC, t.K);
       }
       if (tile_stationary) {
+        if (pbk.pack) {
+          // Many input channels: the slab's KC x slab input block is packed once, tile by tile, into aligned
+          // contiguous panels, which every channel block then reads; in place, rows P floats apart would split
+          // cache lines and spread over pages on every load.
+          if (!blocked.k_blocked) w.line("const int k0 = 0, k1 = {};", t.K);
+          w.open("for (int p0 = pb; p0 < pe; p0 += {})", t.NR);
+          w.line("float *restrict panel = ws + (p0 - pb) / {} * {};", t.NR, KC * t.NR);
+          w.open("for (int k = k0; k < k1; ++k)");
+          w.line("for (int i = 0; i < {}; ++i) panel[(k - k0) * {} + i] = xg[k * {} + p0 + i];", t.NR, t.NR, t.P);
+          w.close();
+          w.close();
+        }
         w.open("for (int mc = 0; mc < {}; mc += {})", t.blocks, MCB);
         w.line("const int mce = mc + {} < {} ? mc + {} : {};", MCB, t.blocks, MCB, t.blocks);
         w.open("for (int p0 = pb; p0 < pe; p0 += {})", t.NR);
-        w.line("const float *restrict bsrc = xg + p0;");
-        w.line("const int bstride = {};", t.P);
+        if (pbk.pack) {
+          w.line("const float *restrict bsrc = ws + (p0 - pb) / {} * {};", t.NR, KC * t.NR);
+          w.line("const int bstride = {};", t.NR);
+        } else {
+          w.line("const float *restrict bsrc = xg + {}p0;", blocked.k_blocked ? fmt::format("k0 * {} + ", t.P) : "");
+          w.line("const int bstride = {};", t.P);
+        }
         w.open("for (int mb = mc; mb < mce; ++mb)");
         emit_channel_block_pointers(ctx, d, t, has_bias);
         emit_channel_block(ctx, d, t, whole, blocked);
@@ -487,6 +507,12 @@ void emit_gemm(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bool ha
         w.close();
       }
       if (blocked.k_blocked) w.close();
+      w.close();
+    }
+    if (copy_tail) {
+      w.open("for (int k = 0; k < {}; ++k)", t.K);
+      w.line("for (int i = 0; i < {}; ++i) ws[k * {} + i] = i < {} ? xg[k * {} + {} + i] : 0.0f;", t.NR_tail,
+             t.NR_tail, tail, t.P, full);
       w.close();
     }
     if (tail > 0) {

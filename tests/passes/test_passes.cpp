@@ -165,11 +165,15 @@ TEST_CASE("tile_group_conv gives GEMM convs a register tile from the target, and
   Graph after = run_and_compare(b.finish(c), tile_group_conv, true);
   // Portable C: 4-float vectors, 16 registers. NR = 2 vectors = 8 pixels; MR = (16 - 2 - 2) / 2 = 6 channels.
   CHECK(after.nodes[0].attrs.tile == std::array<int64_t, 3>{6, 8, 0});
+  // 1x1, 80 taps: one K block (80 x 8 floats fit half of L1), all 4 channel blocks (80 x 6 weights per block fit
+  // half of L2), slabs of 408 pixels (80 x 408 floats within half of the 256 KB L2), input read in place.
+  CHECK(after.nodes[0].attrs.blocking == std::array<int64_t, 4>{80, 4, 408, 0});
   // A dense 3x3 conv is a GEMM too; on a 2x2 output plane one vector of pixels is enough, leaving room for 8 rows
   // (capped) but only 5 output channels exist.
   GraphBuilder b2(Shape{{1, 8, 4, 4}});
   Graph k3 = run_and_compare(b2.finish(b2.conv("k3", b2.input(), 5, 3, 1, 2)), tile_group_conv, true);
   CHECK(k3.nodes[0].attrs.tile == std::array<int64_t, 3>{5, 4, 0});
+  CHECK(k3.nodes[0].attrs.blocking == std::array<int64_t, 4>{0, 0, 0, 0});  // packed per tile instead
   // Depthwise: one output channel per group.
   GraphBuilder b3(Shape{{1, 8, 6, 6}});
   run_and_compare(b3.finish(b3.conv("dw", b3.input(), 8, 3, 8)), tile_group_conv, false);

@@ -342,10 +342,11 @@ ValueId gemm_conv(GraphBuilder &b, const std::string &name, ValueId x, const Gem
 TEST_CASE("GEMM conv kernels match the interpreter for every tile path and target") {
   // Each input shape exercises a path of emit_gemm: 1x1 convs with many input channels (K blocked, partial sums in
   // the output), 1x1 convs over big planes (pixel slabs), planes with a partial last tile (a 7x7 plane, a 1x1
-  // plane), output channels not a multiple of MR, groups; KxK convs packed per tile (stride 1 and 2, dilation,
+  // plane), 256 input channels (packed slabs, one K block), output channels not a multiple of MR, groups; KxK convs packed per tile (stride 1 and 2, dilation,
   // asymmetric padding) and by whole rows (3 input channels, a first layer); every epilogue.
   const std::vector<Shape> shapes = {Shape{{1, 300, 7, 7}}, Shape{{1, 264, 14, 14}}, Shape{{2, 3, 20, 37}},
-                                     Shape{{1, 3, 32, 32}}, Shape{{1, 12, 1, 1}},    Shape{{1, 24, 9, 11}}};
+                                     Shape{{1, 3, 32, 32}}, Shape{{1, 12, 1, 1}},    Shape{{1, 24, 9, 11}},
+                                     Shape{{1, 256, 5, 7}}};
   const std::vector<GemmCase> cases = {
       {13, 1, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}}, {12, 3, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}},
       {16, 1, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}}, {10, 1, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}},
