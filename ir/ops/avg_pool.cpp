@@ -92,18 +92,7 @@ void emit_c(KernelEmitContext &ctx) {
   const bool same_cols = std::all_of(inv_cols.begin(), inv_cols.end(), [&](auto &v) { return v == inv_cols[0]; });
   if (!same_rows) w.line("static const float inv_rows[{}] = {{{}}};", OH, fmt::join(inv_rows, ", "));
   if (!same_cols) w.line("static const float inv_cols[{}] = {{{}}};", OW, fmt::join(inv_cols, ", "));
-  w.line("float b[{}];", BW);
-  if (PL > 0) w.line("for (int i = 0; i < {}; ++i) b[i] = 0.0f;", PL);
-  if (PL + W < BW) w.line("for (int i = {}; i < {}; ++i) b[i] = 0.0f;", PL + W, BW);
-  if (pad_row) {
-    w.line("float pad[{}];", W);
-    w.line("for (int i = 0; i < {}; ++i) pad[i] = 0.0f;", W);
-  }
-  w.open("for (int p = 0; p < {}; ++p)", x[0] * x[1]);
-  w.line("const float *restrict xp = {} + p * {};", ctx.in[0], H * W);
-  w.line("float *restrict yp = {} + p * {};", ctx.out, OH * OW);
-  w.open("for (int oy = 0; oy < {}; ++oy)", OH);
-  w.line("const int iy0 = oy * {} - {};", SH, PT);
+  emit_pool_rows_prologue(ctx, BW, PL, W, pad_row, "0.0f", H, OH, OW, SH, PT);
   // Vertical pass. Unrolled: one branch-free sweep over KH row pointers (a per-row branch around the sweep keeps
   // gcc from vectorising it). Taller windows copy the first valid row and add the others.
   if (unrolled) {

@@ -10,6 +10,12 @@
 
 namespace shufflec::ops {
 
+// One operation of a target's vector dialect (ir/target_desc.h), e.g. vec_op(v.fma, "a", "b", "acc").
+template <typename... Args>
+std::string vec_op(const std::string &pattern, Args &&...args) {
+  return fmt::format(fmt::runtime(pattern), std::forward<Args>(args)...);
+}
+
 inline const Shape &in_shape(const Graph &g, const Node &n, size_t i) { return g.shape(n.inputs[i]); }
 
 inline void expect_rank(const Graph &g, const Node &n, size_t i, size_t rank, std::string_view role) {

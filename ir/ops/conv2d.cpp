@@ -316,11 +316,8 @@ void emit_gemm_kernel_simd(KernelEmitContext &ctx, const ConvDims &d, const Gemm
   const VectorDialect &v = ctx.target.simd;
   const Attrs &a = ctx.node.attrs;
   const int64_t VN = pt.nr / v.width;
-  auto op = [](const std::string &pattern, auto &&...args) {
-    return fmt::format(fmt::runtime(pattern), std::forward<decltype(args)>(args)...);
-  };
   for (int64_t j = 0; j < t.MR; ++j) {
-    w.line("{} acc{}_0 = {};", v.type, j, o.has_bias ? op(v.splat, fmt::format("bp[{}]", j)) : v.zero);
+    w.line("{} acc{}_0 = {};", v.type, j, o.has_bias ? vec_op(v.splat, fmt::format("bp[{}]", j)) : v.zero);
     for (int64_t k = 1; k < VN; ++k) w.line("{} acc{}_{} = acc{}_0;", v.type, j, k, j);
   }
   if (o.k_blocked) {  // later K blocks start from the partial sums stored by the earlier ones
@@ -329,7 +326,7 @@ void emit_gemm_kernel_simd(KernelEmitContext &ctx, const ConvDims &d, const Gemm
       if (d.MG % t.MR) w.open("if (mb * {} + {} < {})", t.MR, j, d.MG);
       else w.open("");
       w.line("const float *restrict pp = {};", output_row(ctx, d, t, o, std::to_string(j)));
-      for (int64_t k = 0; k < VN; ++k) w.line("acc{}_{} = {};", j, k, op(v.load, fmt::format("pp + {}", k * v.width)));
+      for (int64_t k = 0; k < VN; ++k) w.line("acc{}_{} = {};", j, k, vec_op(v.load, fmt::format("pp + {}", k * v.width)));
       w.close();
     }
     w.close();
@@ -337,27 +334,27 @@ void emit_gemm_kernel_simd(KernelEmitContext &ctx, const ConvDims &d, const Gemm
   w.open("for (int k = {}; k < {}; ++k)", o.k_blocked ? "k0" : "0", o.k_blocked ? "k1" : std::to_string(t.K));
   w.line("const float *restrict bk = bsrc + {} * bstride;", o.k_blocked ? "(k - k0)" : "k");
   w.line("const float *restrict ak = wp + k * {};", t.MR);
-  for (int64_t k = 0; k < VN; ++k) w.line("const {} b{} = {};", v.type, k, op(v.load, fmt::format("bk + {}", k * v.width)));
+  for (int64_t k = 0; k < VN; ++k) w.line("const {} b{} = {};", v.type, k, vec_op(v.load, fmt::format("bk + {}", k * v.width)));
   for (int64_t j = 0; j < t.MR; ++j) {
-    w.line("const {} a{} = {};", v.type, j, op(v.splat, fmt::format("ak[{}]", j)));
+    w.line("const {} a{} = {};", v.type, j, vec_op(v.splat, fmt::format("ak[{}]", j)));
     for (int64_t k = 0; k < VN; ++k)
-      w.line("acc{0}_{1} = {2};", j, k, op(v.fma, fmt::format("a{}", j), fmt::format("b{}", k), fmt::format("acc{}_{}", j, k)));
+      w.line("acc{0}_{1} = {2};", j, k, vec_op(v.fma, fmt::format("a{}", j), fmt::format("b{}", k), fmt::format("acc{}_{}", j, k)));
   }
   w.close();
   // Epilogue on the accumulators: residual, activation, stored straight from registers when the whole tile is
   // inside the output; a partial tile (the plane's last pixels, padded channel rows) goes through tmp.
   auto store_full_tile = [&] {
     if (a.activation != Activation::None) w.line("const {} zero = {};", v.type, v.zero);
-    if (a.activation == Activation::Relu6) w.line("const {} six = {};", v.type, op(v.splat, "6.0f"));
+    if (a.activation == Activation::Relu6) w.line("const {} six = {};", v.type, vec_op(v.splat, "6.0f"));
     for (int64_t j = 0; j < t.MR; ++j) {
       w.open("");
       emit_row_pointers(ctx, d, t, o, std::to_string(j));
       for (int64_t k = 0; k < VN; ++k) {
         std::string val = fmt::format("acc{}_{}", j, k);
-        if (o.has_residual) val = op(v.add, val, op(v.load, fmt::format("rp + {}", k * v.width)));
-        if (a.activation != Activation::None) val = op(v.max, val, "zero");
-        if (a.activation == Activation::Relu6) val = op(v.min, val, "six");
-        w.line("{};", op(v.store, fmt::format("yp + {}", k * v.width), val));
+        if (o.has_residual) val = vec_op(v.add, val, vec_op(v.load, fmt::format("rp + {}", k * v.width)));
+        if (a.activation != Activation::None) val = vec_op(v.max, val, "zero");
+        if (a.activation == Activation::Relu6) val = vec_op(v.min, val, "six");
+        w.line("{};", vec_op(v.store, fmt::format("yp + {}", k * v.width), val));
       }
       w.close();
     }
@@ -371,7 +368,7 @@ void emit_gemm_kernel_simd(KernelEmitContext &ctx, const ConvDims &d, const Gemm
       else w.open("");
       w.line("float *restrict pp = {};", output_row(ctx, d, t, o, std::to_string(j)));
       for (int64_t k = 0; k < VN; ++k)
-        w.line("{};", op(v.store, fmt::format("pp + {}", k * v.width), fmt::format("acc{}_{}", j, k)));
+        w.line("{};", vec_op(v.store, fmt::format("pp + {}", k * v.width), fmt::format("acc{}_{}", j, k)));
       w.close();
     }
     w.close();
@@ -389,9 +386,6 @@ void emit_gemm_epilogue_simd(KernelEmitContext &ctx, const ConvDims &d, const Ge
   const VectorDialect &v = ctx.target.simd;
   const Attrs &a = ctx.node.attrs;
   const int64_t VN = pt.nr / v.width;
-  auto op = [](const std::string &pattern, auto &&...args) {
-    return fmt::format(fmt::runtime(pattern), std::forward<decltype(args)>(args)...);
-  };
   const bool check_rows = d.MG % t.MR != 0;
   if (pt.valid == pt.nr && !check_rows) {
     store_full_tile();
@@ -408,7 +402,7 @@ void emit_gemm_epilogue_simd(KernelEmitContext &ctx, const ConvDims &d, const Ge
   w.line("float tmp[{}];", t.MR * pt.nr);
   for (int64_t j = 0; j < t.MR; ++j)
     for (int64_t k = 0; k < VN; ++k)
-      w.line("{};", op(v.store, fmt::format("tmp + {}", j * pt.nr + k * v.width), fmt::format("acc{}_{}", j, k)));
+      w.line("{};", vec_op(v.store, fmt::format("tmp + {}", j * pt.nr + k * v.width), fmt::format("acc{}_{}", j, k)));
   w.open("for (int j = 0; j < {}; ++j)",
          check_rows ? fmt::format("(mb < {} ? {} : {})", d.MG / t.MR, t.MR, d.MG % t.MR) : std::to_string(t.MR));
   emit_row_pointers(ctx, d, t, o, "j");
@@ -649,9 +643,6 @@ void emit_depthwise(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bo
   const VectorDialect &v = ctx.target.simd;
   const int64_t sy = a.stride[0], sx = a.stride[1], dy = a.dilation[0], dx = a.dilation[1];
   const int64_t pt = a.pads[0], pl = a.pads[1], K = d.KH * d.KW, HW = d.H * d.W, OHW = d.OH * d.OW;
-  auto fmtv = [](const std::string &pattern, auto &&...args) {
-    return fmt::format(fmt::runtime(pattern), std::forward<decltype(args)>(args)...);
-  };
   // C text for var * scale + off.
   auto affine = [](const char *var, int64_t scale, int64_t off) {
     std::string s = scale == 1 ? var : fmt::format("{} * {}", var, scale);
@@ -712,10 +703,10 @@ void emit_depthwise(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bo
     for (int64_t k = 0; k < K; ++k) w.line("const float w{} = wm[{}];", k, k);
   }
   if (has_blocks) {
-    w.line("const {} vb = {};", v.type, fmtv(v.splat, bias));
-    for (int64_t k = 0; k < K; ++k) w.line("const {} vw{} = {};", v.type, k, fmtv(v.splat, fmt::format("wm[{}]", k)));
+    w.line("const {} vb = {};", v.type, vec_op(v.splat, bias));
+    for (int64_t k = 0; k < K; ++k) w.line("const {} vw{} = {};", v.type, k, vec_op(v.splat, fmt::format("wm[{}]", k)));
     if (a.activation != Activation::None) w.line("const {} zero = {};", v.type, v.zero);
-    if (a.activation == Activation::Relu6) w.line("const {} six = {};", v.type, fmtv(v.splat, "6.0f"));
+    if (a.activation == Activation::Relu6) w.line("const {} six = {};", v.type, vec_op(v.splat, "6.0f"));
   }
   w.open("for (int oy = 0; oy < {}; ++oy)", d.OH);
   for (int64_t ky = 0; ky < d.KH; ++ky) {
@@ -749,14 +740,14 @@ void emit_depthwise(KernelEmitContext &ctx, const ConvDims &d, bool has_bias, bo
     for (int64_t ky = 0; ky < d.KH; ++ky)
       for (int64_t kx = 0; kx < d.KW; ++kx) {
         const std::string src = fmt::format("r{} + {}", ky, column(kx));
-        const std::string x = sx == 1 ? fmtv(v.load, src) : fmtv(v.load2, src);
-        w.line("acc = {};", fmtv(v.fma, fmt::format("vw{}", ky * d.KW + kx), x, "acc"));
+        const std::string x = sx == 1 ? vec_op(v.load, src) : vec_op(v.load2, src);
+        w.line("acc = {};", vec_op(v.fma, fmt::format("vw{}", ky * d.KW + kx), x, "acc"));
       }
-    std::string val = sx == 2 && !v.load2_order.empty() ? fmtv(v.load2_order, "acc") : "acc";
-    if (has_residual) val = fmtv(v.add, val, fmtv(v.load, "rr + ox"));
-    if (a.activation != Activation::None) val = fmtv(v.max, val, "zero");
-    if (a.activation == Activation::Relu6) val = fmtv(v.min, val, "six");
-    w.line("{};", fmtv(v.store, "yr + ox", val));
+    std::string val = sx == 2 && !v.load2_order.empty() ? vec_op(v.load2_order, "acc") : "acc";
+    if (has_residual) val = vec_op(v.add, val, vec_op(v.load, "rr + ox"));
+    if (a.activation != Activation::None) val = vec_op(v.max, val, "zero");
+    if (a.activation == Activation::Relu6) val = vec_op(v.min, val, "six");
+    w.line("{};", vec_op(v.store, "yr + ox", val));
   };
   // Both edges first: a scalar loop after the interior could reuse its last loads (clang's GVN does), which makes
   // the interior loop's values live after it and stops clang vectorising it.

@@ -78,18 +78,7 @@ void emit_c(KernelEmitContext &ctx) {
   const bool unrolled = KH <= kPoolUnrollTaps;
   const bool pad_row = unrolled && partial_rows;
   if (BW + (pad_row ? W : 0) > kPoolRowBufferMax) return emit_c_rows(ctx);
-  w.line("float b[{}];", BW);
-  if (PL > 0) w.line("for (int i = 0; i < {}; ++i) b[i] = -HUGE_VALF;", PL);
-  if (PL + W < BW) w.line("for (int i = {}; i < {}; ++i) b[i] = -HUGE_VALF;", PL + W, BW);
-  if (pad_row) {
-    w.line("float pad[{}];", W);
-    w.line("for (int i = 0; i < {}; ++i) pad[i] = -HUGE_VALF;", W);
-  }
-  w.open("for (int p = 0; p < {}; ++p)", x[0] * x[1]);
-  w.line("const float *restrict xp = {} + p * {};", ctx.in[0], H * W);
-  w.line("float *restrict yp = {} + p * {};", ctx.out, OH * OW);
-  w.open("for (int oy = 0; oy < {}; ++oy)", OH);
-  w.line("const int iy0 = oy * {} - {};", SH, PT);
+  emit_pool_rows_prologue(ctx, BW, PL, W, pad_row, "-HUGE_VALF", H, OH, OW, SH, PT);
   // Vertical pass. Unrolled: one branch-free sweep over KH row pointers (a per-row branch around the sweep keeps
   // gcc from vectorising it). Taller windows start from -HUGE_VALF and skip the rows outside.
   if (unrolled) {

@@ -26,4 +26,25 @@ constexpr int64_t kPoolRowBufferMax = 4096;
 // Kernels up to this many taps per direction are fully unrolled; taller or wider ones loop over the taps.
 constexpr int64_t kPoolUnrollTaps = 8;
 
+// The separable kernels' common prologue: the row buffer b[BW] with its padding columns (left PL, right past
+// PL + W) set to `fill`, the pad row that window rows outside the input read, and the plane and output-row loops,
+// left open for the caller to close, with iy0 the window's first input row.
+inline void emit_pool_rows_prologue(KernelEmitContext &ctx, int64_t BW, int64_t PL, int64_t W, bool pad_row,
+                                    const char *fill, int64_t H, int64_t OH, int64_t OW, int64_t SH, int64_t PT) {
+  CWriter &w = ctx.w;
+  const Shape &x = ctx.graph.shape(ctx.node.inputs[0]);
+  w.line("float b[{}];", BW);
+  if (PL > 0) w.line("for (int i = 0; i < {}; ++i) b[i] = {};", PL, fill);
+  if (PL + W < BW) w.line("for (int i = {}; i < {}; ++i) b[i] = {};", PL + W, BW, fill);
+  if (pad_row) {
+    w.line("float pad[{}];", W);
+    w.line("for (int i = 0; i < {}; ++i) pad[i] = {};", W, fill);
+  }
+  w.open("for (int p = 0; p < {}; ++p)", x[0] * x[1]);
+  w.line("const float *restrict xp = {} + p * {};", ctx.in[0], H * W);
+  w.line("float *restrict yp = {} + p * {};", ctx.out, OH * OW);
+  w.open("for (int oy = 0; oy < {}; ++oy)", OH);
+  w.line("const int iy0 = oy * {} - {};", SH, PT);
+}
+
 }  // namespace shufflec::ops
