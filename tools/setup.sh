@@ -11,6 +11,10 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Debian ships npm apart from nodejs; a nodejs from elsewhere (e.g. NodeSource's, which bundles npm) conflicts with
+# Debian's npm package, so only ask for the package when the command is missing.
+if command -v npm >/dev/null; then missing=("${missing[@]/#npm/}"); fi
+missing=(${missing[@]})
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing: ${missing[*]}"
   sudo=""
