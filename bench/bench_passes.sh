@@ -12,7 +12,7 @@ mkdir -p "$work"
 "$build/samples/shufflec-zoo" "$model" --out "$work" >/dev/null
 json=$work/$model.json
 nodes_before=$(grep -c '"op"' "$json")
-nodes_after=$("$build/compiler/shufflec" compile "$json" -o "$work/all" --dump-after=tile_group_conv | grep -c '^  %')
+nodes_after=$("$build/compiler/shufflec" compile "$json" -o "$work/all" --dump-after=schedule_convs | grep -c '^  %')
 "$build/compiler/shufflec" compile "$json" -o "$work/none" --prefix model --passes= --emit-test --test-input "$work/$model.input.bin"
 "$build/compiler/shufflec" compile "$json" -o "$work/all" --prefix model --emit-test --test-input "$work/$model.input.bin"
 for v in none all; do

@@ -160,10 +160,7 @@ std::string print_graph(const Graph &g) {
                                   fmt::join(a.out_channel_map.begin(), a.out_channel_map.begin() + long(shown), ","),
                                   shown < a.out_channel_map.size() ? ",..." : ""));
     }
-    if (a.tile[0] > 0) attrs.push_back(fmt::format("tile={}x{}/{}", a.tile[0], a.tile[1], a.tile[2]));
-    if (a.blocking[0] > 0)
-      attrs.push_back(fmt::format("blocking=k{}/mc{}/slab{}{}", a.blocking[0], a.blocking[1], a.blocking[2],
-                                  a.blocking[3] ? "/packed" : ""));
+    if (n.schedule) attrs.push_back("schedule=" + describe(*n.schedule));
     if (a.in_place) attrs.push_back("in_place");
     out += fmt::format("  %{} {} = {}({}){}{}\n", n.name, g.shape(n.output).str(), info.name, fmt::join(ins, ", "),
                        attrs.empty() ? "" : " ", fmt::join(attrs, " "));

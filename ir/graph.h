@@ -1,5 +1,5 @@
 // The IR: a graph of values (graph input, constants, intermediates) and nodes (one op each, one output value).
-// Plain structs; invariants are checked by shape inference (ir/shape_inference.cpp) and verify() (ir/verify.cpp).
+// Plain structs; invariants are checked by each op's shape inference (ir/ops/<op>.cpp) and verify() (ir/verify.cpp).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ir/diagnostics.h"
+#include "ir/schedule.h"
 
 namespace shufflec {
 
@@ -60,12 +61,6 @@ struct Attrs {
   // conv2d: output channel m is stored at channel out_channel_map[m] (empty: identity). This is how a channel
   // shuffle costs nothing: the producer writes each output plane where the shuffle would have moved it.
   std::vector<int64_t> out_channel_map;
-  // conv2d as a GEMM per group (tile_group_conv): {MR output channels, NR pixels} of the register tile and NR_tail,
-  // the width of the plane's last partial tile (0: none). {0, 0, 0} = not a GEMM.
-  std::array<int64_t, 3> tile{0, 0, 0};
-  // conv2d 1x1 GEMM, its cache blocking: {KC taps per K block, channel blocks per L2 block, pixels per slab,
-  // 1 if the slab's input is packed into panels}. All 0 for other convs.
-  std::array<int64_t, 4> blocking{0, 0, 0, 0};
   // concat: the producers write straight into their channel slices of the output, so the concat copies nothing.
   bool in_place = false;
 };
@@ -89,6 +84,8 @@ struct Node {
   std::vector<ValueId> inputs;
   ValueId output = kNoValue;
   Attrs attrs;
+  // conv2d: how it is computed, set by the schedule_convs pass (ir/schedule.h); read by the code generator.
+  std::optional<ConvSchedule> schedule;
 };
 
 struct Graph {

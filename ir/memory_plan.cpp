@@ -64,12 +64,12 @@ MemoryPlan plan_memory(const Graph &g) {
     root.last_use = std::max(root.last_use, plan.values[v].last_use);
   }
 
-  // Layer scratch (OpInfo::workspace_floats) lives only while its node runs.
+  // Layer scratch (the conv schedule's workspace, ir/schedule.h) lives only while its node runs.
   plan.workspaces.resize(g.nodes.size());
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Storage &s = plan.workspaces[i];
-    const auto floats = op_info(g.nodes[i].op).workspace_floats;
-    s.size = floats ? floats(g, g.nodes[i]) : 0;
+    const auto &schedule = g.nodes[i].schedule;
+    s.size = schedule ? schedule->workspace_floats : 0;
     s.first_use = s.last_use = static_cast<int>(i);
   }
 

@@ -2,7 +2,7 @@
 #pragma once
 #include <string>
 
-#include "ir/target_desc.h"
+#include "targets/target_desc.h"
 
 namespace shufflec {
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "compiler/compile.h"
 #include "compiler/frontend/json_frontend.h"
 #include "compiler/frontend/onnx_frontend.h"
 #include "compiler/info.h"
@@ -224,38 +225,21 @@ int cmd_compile(const Args &a) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (!std::filesystem::is_directory(dir, ec)) throw UserError(dir, "", "cannot create the output directory");
-  const CEmitOptions opts{prefix, std::filesystem::path(model).filename().string(), target};
-  const Graph original = a.flags.count("--emit-test") ? g : Graph{};
-  PipelineOptions popts = pipeline_options(a);
-  popts.context.target = target;
-  run_pipeline(g, popts);
-  const MemoryPlan plan = plan_memory(g);
-  CModule m = emit_c_module(g, plan, opts);
-  if (a.options.count("--ram-budget") && plan.arena_bytes() > parse_bytes(a, "--ram-budget"))
-    throw UserError(model, g.nodes[static_cast<size_t>(plan.peak_node)].name,
-                    fmt::format("the activation arena needs {} bytes, over the --ram-budget of {} bytes (peak at this "
-                                "layer; liveness lower bound {} bytes)",
-                                plan.arena_bytes(), parse_bytes(a, "--ram-budget"), plan.lower_bound_floats * 4));
-  if (a.options.count("--flash-budget")) {
-    const int64_t flash = flash_estimate(g);
-    if (flash > parse_bytes(a, "--flash-budget"))
-      throw UserError(model, "", fmt::format("weights + code need about {} bytes, over the --flash-budget of {} bytes",
-                                             flash, parse_bytes(a, "--flash-budget")));
-  }
+  CompileOptions options;
+  options.emit = CEmitOptions{prefix, std::filesystem::path(model).filename().string(), target};
+  options.pipeline = pipeline_options(a);
+  if (a.options.count("--ram-budget")) options.ram_budget = parse_bytes(a, "--ram-budget");
+  if (a.options.count("--flash-budget")) options.flash_budget = parse_bytes(a, "--flash-budget");
+  options.emit_test = a.flags.count("--emit-test") > 0;
+  if (options.emit_test && a.options.count("--test-input"))
+    options.test_input = read_tensor(a.options.at("--test-input"), g.shape(g.input));
+  // The golden: a given file (e.g. PyTorch's output for --test-input), else the reference interpreter's.
+  if (options.emit_test && a.options.count("--test-expect"))
+    options.test_expect = read_tensor(a.options.at("--test-expect"), g.shape(g.output));
+  CompiledModel compiled = compile_model(std::move(g), options);
   OutputFiles files;
+  for (GeneratedFile &f : compiled.files) files.add((std::filesystem::path(dir) / f.name).string(), std::move(f.contents));
   const std::filesystem::path base = std::filesystem::path(dir) / prefix;
-  files.add(base.string() + ".c", std::move(m.source));
-  files.add(base.string() + ".h", std::move(m.header));
-  files.add(base.string() + ".memplan.json", memory_plan_json(g, plan));
-  if (a.flags.count("--emit-test")) {
-    const Tensor input = a.options.count("--test-input") ? read_tensor(a.options.at("--test-input"), g.shape(g.input))
-                                                         : random_tensor(g.shape(g.input), 1);
-    // The golden: a given file (e.g. PyTorch's output for --test-input), else the reference interpreter's.
-    const Tensor golden = a.options.count("--test-expect")
-                              ? read_tensor(a.options.at("--test-expect"), original.shape(original.output))
-                              : interpret(original, input);
-    files.add(base.string() + "_test.c", emit_c_test(g, opts, input, golden));
-  }
   files.commit();
   if (emit != "c") build_object(base.string(), prefix, target, emit == "lib");
   return 0;

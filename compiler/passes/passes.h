@@ -13,6 +13,7 @@ namespace shufflec {
 
 struct PassContext {
   TargetDesc target = portable_c_target();
+  bool tiling = true;  // schedule_convs may choose tiled (GEMM) kernels; off when the user disabled that pass
 };
 
 bool fold_batch_norm(Graph &g, const PassContext &ctx);
@@ -20,12 +21,15 @@ bool fuse_activation(Graph &g, const PassContext &ctx);
 bool fuse_residual(Graph &g, const PassContext &ctx);
 bool absorb_channel_shuffle(Graph &g, const PassContext &ctx);
 bool eliminate_concat(Graph &g, const PassContext &ctx);
-bool tile_group_conv(Graph &g, const PassContext &ctx);
+bool schedule_convs(Graph &g, const PassContext &ctx);
 
 struct Pass {
   const char *name;
   bool (*run)(Graph &, const PassContext &);
   const char *why;
+  // The code generator needs what this pass records: it always runs; disabling it (--no-pass, --passes) runs it
+  // with PassContext::tiling off instead.
+  bool required = false;
 };
 
 // The pipeline, in order.

@@ -18,8 +18,10 @@ const std::vector<Pass> &pipeline() {
        "at its shuffled position: the shuffle costs nothing"},
       {"eliminate_concat", eliminate_concat,
        "a concat's producers write straight into their channel slices of its buffer: no copy"},
-      {"tile_group_conv", tile_group_conv,
-       "1x1 group convs run as a small GEMM per group, blocked to the target's L1 cache"},
+      {"schedule_convs", schedule_convs,
+       "each conv's kernel, register tile and cache blocking, chosen once from the target description (convs with "
+       "two or more output channels per group run as a packed GEMM per group)",
+       /*required=*/true},
   };
   return passes;
 }
@@ -39,8 +41,11 @@ void check_pass_names(const std::set<std::string> &names) {
 std::vector<std::string> run_pipeline(Graph &g, const PipelineOptions &opts) {
   std::vector<std::string> changed_by;
   for (const Pass &p : pipeline()) {
-    if (opts.disabled.count(p.name) || (opts.only_listed && !opts.listed.count(p.name))) continue;
-    if (!p.run(g, opts.context)) continue;
+    const bool enabled = !opts.disabled.count(p.name) && (!opts.only_listed || opts.listed.count(p.name));
+    if (!enabled && !p.required) continue;
+    PassContext context = opts.context;
+    if (!enabled) context.tiling = false;
+    if (!p.run(g, context)) continue;
     changed_by.push_back(p.name);
     topo_sort(g);
     remove_dead_code(g);

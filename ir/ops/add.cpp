@@ -15,14 +15,6 @@ void reference(const Graph &, const Node &n, const std::vector<const Tensor *> &
     out.data[i] = float(apply_activation(n.attrs.activation, double(in[0]->data[i]) + in[1]->data[i]));
 }
 
-void emit_c(KernelEmitContext &ctx) {
-  const int64_t count = ctx.graph.shape(ctx.node.output).elements();
-  ctx.w.open("for (int i = 0; i < {}; ++i)", count);
-  ctx.w.line("const float v = {}[i] + {}[i];", ctx.in[0], ctx.in[1]);
-  ctx.w.line("{}[i] = {};", ctx.out, activation_c(ctx.node.attrs.activation, "v"));
-  ctx.w.close();
-}
-
 int64_t mult_adds(const Graph &, const Node &) { return 0; }
 
 }  // namespace
@@ -31,5 +23,5 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 namespace shufflec {
 extern const OpInfo kAddInfo;
 const OpInfo kAddInfo{OpKind::Add, "add", {{"a", false, false}, {"b", false, false}}, false, {"activation"},
-                      ops::infer, ops::reference, ops::emit_c, ops::mult_adds, false};
+                      ops::infer, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

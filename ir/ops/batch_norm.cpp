@@ -33,21 +33,6 @@ void reference(const Graph &, const Node &n, const std::vector<const Tensor *> &
     }
 }
 
-void emit_c(KernelEmitContext &ctx) {
-  CWriter &w = ctx.w;
-  const Shape &s = ctx.graph.shape(ctx.node.inputs[0]);
-  const int64_t C = s[1], inner = s.elements() / (s[0] * C);
-  w.open("for (int n = 0; n < {}; ++n)", s[0]);
-  w.open("for (int c = 0; c < {}; ++c)", C);
-  w.line("const float a = {}[c] / sqrtf({}[c] + {});", ctx.in[1], ctx.in[4], float_c(ctx.node.attrs.epsilon));
-  w.line("const float b = {}[c] - {}[c] * a;", ctx.in[2], ctx.in[3]);
-  w.line("const float *restrict xp = {} + (n * {} + c) * {};", ctx.in[0], C, inner);
-  w.line("float *restrict yp = {} + (n * {} + c) * {};", ctx.out, C, inner);
-  w.line("for (int i = 0; i < {}; ++i) yp[i] = xp[i] * a + b;", inner);
-  w.close();
-  w.close();
-}
-
 int64_t mult_adds(const Graph &, const Node &) { return 0; }
 
 }  // namespace
@@ -58,5 +43,5 @@ extern const OpInfo kBatchNormInfo;
 const OpInfo kBatchNormInfo{
     OpKind::BatchNorm, "batch_norm",
     {{"x", false, false}, {"scale", true, false}, {"bias", true, false}, {"mean", true, false}, {"var", true, false}},
-    false, {"epsilon"}, ops::infer, ops::reference, ops::emit_c, ops::mult_adds, false};
+    false, {"epsilon"}, ops::infer, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

@@ -30,19 +30,6 @@ void reference(const Graph &, const Node &n, const std::vector<const Tensor *> &
     }
 }
 
-void emit_c(KernelEmitContext &ctx) {
-  const Shape &s = ctx.graph.shape(ctx.node.inputs[0]);
-  const int64_t C = s[1], plane = s[2] * s[3], G = ctx.node.attrs.groups, per_group = C / G;
-  CWriter &w = ctx.w;
-  w.open("for (int n = 0; n < {}; ++n)", s[0]);
-  w.open("for (int oc = 0; oc < {}; ++oc)", C);
-  w.line("const int ic = (oc % {}) * {} + oc / {};", G, per_group, G);
-  w.line("memcpy({} + (n * {} + oc) * {}, {} + (n * {} + ic) * {}, {} * sizeof(float));", ctx.out, C, plane,
-         ctx.in[0], C, plane, plane);
-  w.close();
-  w.close();
-}
-
 int64_t mult_adds(const Graph &, const Node &) { return 0; }
 
 }  // namespace
@@ -51,5 +38,5 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 namespace shufflec {
 extern const OpInfo kChannelShuffleInfo;
 const OpInfo kChannelShuffleInfo{OpKind::ChannelShuffle, "channel_shuffle", {{"x", false, false}}, false, {"groups"},
-                                 ops::infer, ops::reference, ops::emit_c, ops::mult_adds, false};
+                                 ops::infer, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

@@ -1,4 +1,4 @@
-// Helpers shared by the op files: operand checks, window arithmetic, activations (reference and C text).
+// Helpers shared by the op files: operand checks, window arithmetic, activations.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -9,12 +9,6 @@
 #include "ir/op.h"
 
 namespace shufflec::ops {
-
-// One operation of a target's vector dialect (ir/target_desc.h), e.g. vec_op(v.fma, "a", "b", "acc").
-template <typename... Args>
-std::string vec_op(const std::string &pattern, Args &&...args) {
-  return fmt::format(fmt::runtime(pattern), std::forward<Args>(args)...);
-}
 
 inline const Shape &in_shape(const Graph &g, const Node &n, size_t i) { return g.shape(n.inputs[i]); }
 
@@ -66,28 +60,6 @@ inline std::array<int64_t, 2> infer_window(const Graph &g, const Node &n, const 
   return out;
 }
 
-// For a windowed op emitted one output row at a time: per kernel column kx, the output columns [lo, hi) whose input
-// column ox * stride + kx * dilation - pad_left lies inside the input (so the inner loop needs no bounds checks).
-struct TapColumns {
-  std::vector<int64_t> lo, hi;
-};
-inline TapColumns tap_columns(int64_t out_w, int64_t in_w, int64_t kw, int64_t stride, int64_t dilation, int64_t pad) {
-  TapColumns t;
-  for (int64_t kx = 0; kx < kw; ++kx) {
-    const int64_t off = kx * dilation - pad;
-    int64_t l = 0, h = out_w;
-    while (l < h && l * stride + off < 0) ++l;
-    while (h > l && (h - 1) * stride + off >= in_w) --h;
-    t.lo.push_back(l);
-    t.hi.push_back(h);
-  }
-  return t;
-}
-inline void emit_tap_columns(CWriter &w, const TapColumns &t) {
-  w.line("static const int col_lo[{}] = {{{}}}, col_hi[{}] = {{{}}};", t.lo.size(), fmt::join(t.lo, ", "),
-         t.hi.size(), fmt::join(t.hi, ", "));
-}
-
 inline double apply_activation(Activation a, double v) {
   switch (a) {
     case Activation::None: return v;
@@ -97,24 +69,6 @@ inline double apply_activation(Activation a, double v) {
   return v;
 }
 
-// C expression applying the activation to the float expression `v` (NaN maps to 0, as in the reference).
-inline std::string activation_c(Activation a, const std::string &v) {
-  switch (a) {
-    case Activation::None: return v;
-    case Activation::Relu: return fmt::format("({0} > 0.0f ? {0} : 0.0f)", v);
-    case Activation::Relu6: return fmt::format("({0} > 0.0f ? ({0} < 6.0f ? {0} : 6.0f) : 0.0f)", v);
-  }
-  return v;
-}
-
 inline int64_t count(const Shape &s) { return s.elements(); }
-
-// Formats a float constant so that it reads back exactly (C99 hex floats are exact but unreadable; %.9g is exact
-// for float and readable).
-inline std::string float_c(double v) {
-  std::string s = fmt::format("{:.9g}", static_cast<float>(v));
-  if (s.find_first_of(".en") == std::string::npos) s += ".0";
-  return s + "f";
-}
 
 }  // namespace shufflec::ops

@@ -32,19 +32,6 @@ void reference(const Graph &, const Node &, const std::vector<const Tensor *> &i
   }
 }
 
-void emit_c(KernelEmitContext &ctx) {
-  SHUFFLEC_ASSERT(!ctx.node.attrs.in_place);  // the backend emits no code for an in-place concat
-  const Shape &os = ctx.graph.shape(ctx.node.output);
-  const int64_t inner = os.elements() / (os[0] * os[1]);
-  int64_t channel = 0;
-  for (size_t i = 0; i < ctx.node.inputs.size(); ++i) {
-    const int64_t block = ctx.graph.shape(ctx.node.inputs[i])[1] * inner;
-    ctx.w.line("for (int n = 0; n < {}; ++n) memcpy({} + n * {} + {}, {} + n * {}, {} * sizeof(float));", os[0],
-               ctx.out, os[1] * inner, channel * inner, ctx.in[i], block, block);
-    channel += ctx.graph.shape(ctx.node.inputs[i])[1];
-  }
-}
-
 int64_t mult_adds(const Graph &, const Node &) { return 0; }
 
 }  // namespace
@@ -53,5 +40,5 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 namespace shufflec {
 extern const OpInfo kConcatInfo;
 const OpInfo kConcatInfo{OpKind::Concat, "concat", {{"x", false, false}}, true, {"axis"},
-                         ops::infer, ops::reference, ops::emit_c, ops::mult_adds, false};
+                         ops::infer, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

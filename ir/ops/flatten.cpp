@@ -16,11 +16,6 @@ void reference(const Graph &, const Node &, const std::vector<const Tensor *> &i
   out.data = in[0]->data;
 }
 
-void emit_c(KernelEmitContext &ctx) {
-  const int64_t count = ctx.graph.shape(ctx.node.output).elements();
-  ctx.w.line("if ({} != {}) memcpy({}, {}, {} * sizeof(float));", ctx.out, ctx.in[0], ctx.out, ctx.in[0], count);
-}
-
 int64_t mult_adds(const Graph &, const Node &) { return 0; }
 
 }  // namespace
@@ -29,5 +24,5 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 namespace shufflec {
 extern const OpInfo kFlattenInfo;
 const OpInfo kFlattenInfo{OpKind::Flatten, "flatten", {{"x", false, false}}, false, {"axis"},
-                          ops::infer, ops::reference, ops::emit_c, ops::mult_adds, true};
+                          ops::infer, ops::reference, ops::mult_adds, true};
 }  // namespace shufflec

@@ -20,17 +20,6 @@ void reference(const Graph &, const Node &, const std::vector<const Tensor *> &i
   }
 }
 
-void emit_c(KernelEmitContext &ctx) {
-  const Shape &x = ctx.graph.shape(ctx.node.inputs[0]);
-  const int64_t plane = x[2] * x[3];
-  ctx.w.open("for (int p = 0; p < {}; ++p)", x[0] * x[1]);
-  ctx.w.line("const float *restrict xp = {} + p * {};", ctx.in[0], plane);
-  ctx.w.line("float sum = 0.0f;");
-  ctx.w.line("for (int i = 0; i < {}; ++i) sum += xp[i];", plane);
-  ctx.w.line("{}[p] = sum * {};", ctx.out, float_c(1.0 / double(plane)));
-  ctx.w.close();
-}
-
 int64_t mult_adds(const Graph &, const Node &) { return 0; }
 
 }  // namespace
@@ -39,5 +28,5 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 namespace shufflec {
 extern const OpInfo kGlobalAvgPoolInfo;
 const OpInfo kGlobalAvgPoolInfo{OpKind::GlobalAvgPool, "global_avg_pool", {{"x", false, false}}, false, {},
-                                ops::infer, ops::reference, ops::emit_c, ops::mult_adds, false};
+                                ops::infer, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

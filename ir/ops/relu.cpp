@@ -10,14 +10,6 @@ void reference(const Graph &, const Node &, const std::vector<const Tensor *> &i
   for (size_t i = 0; i < out.data.size(); ++i) out.data[i] = float(apply_activation(Activation::Relu, in[0]->data[i]));
 }
 
-void emit_c(KernelEmitContext &ctx) {
-  const int64_t count = ctx.graph.shape(ctx.node.output).elements();
-  ctx.w.open("for (int i = 0; i < {}; ++i)", count);
-  ctx.w.line("const float v = {}[i];", ctx.in[0]);
-  ctx.w.line("{}[i] = {};", ctx.out, activation_c(Activation::Relu, "v"));
-  ctx.w.close();
-}
-
 int64_t mult_adds(const Graph &, const Node &) { return 0; }
 
 }  // namespace
@@ -26,5 +18,5 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 namespace shufflec {
 extern const OpInfo kReluInfo;
 const OpInfo kReluInfo{OpKind::Relu, "relu", {{"x", false, false}}, false, {},
-                       ops::infer, ops::reference, ops::emit_c, ops::mult_adds, false};
+                       ops::infer, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

@@ -21,19 +21,6 @@ void reference(const Graph &, const Node &, const std::vector<const Tensor *> &i
   }
 }
 
-void emit_c(KernelEmitContext &ctx) {
-  const Shape &s = ctx.graph.shape(ctx.node.inputs[0]);
-  CWriter &w = ctx.w;
-  w.open("for (int n = 0; n < {}; ++n)", s[0]);
-  w.line("const float *restrict xr = {} + n * {};", ctx.in[0], s[1]);
-  w.line("float *restrict yr = {} + n * {};", ctx.out, s[1]);
-  w.line("float mx = xr[0], sum = 0.0f;");
-  w.line("for (int k = 1; k < {}; ++k) mx = xr[k] > mx ? xr[k] : mx;", s[1]);
-  w.line("for (int k = 0; k < {}; ++k) {{ yr[k] = expf(xr[k] - mx); sum += yr[k]; }}", s[1]);
-  w.line("for (int k = 0; k < {}; ++k) yr[k] /= sum;", s[1]);
-  w.close();
-}
-
 int64_t mult_adds(const Graph &, const Node &) { return 0; }
 
 }  // namespace
@@ -42,5 +29,5 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 namespace shufflec {
 extern const OpInfo kSoftmaxInfo;
 const OpInfo kSoftmaxInfo{OpKind::Softmax, "softmax", {{"x", false, false}}, false, {"axis"},
-                          ops::infer, ops::reference, ops::emit_c, ops::mult_adds, false};
+                          ops::infer, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "compiler/version.h"
+#include "targets/codegen/kernel_table.h"
 
 namespace shufflec {
 namespace runtime_files {
@@ -78,7 +79,7 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   const Shape &in_shape = g.shape(g.input), &out_shape = g.shape(g.output);
 
   // The weights blob: a 1.0f byte-order sentinel, then every constant a node reads, each 64-byte aligned. A
-  // constant an emitter wants in its own layout (OpInfo::pack_constant) is stored packed, once per reading node.
+  // constant a kernel wants in its own layout (pack_constant, targets/codegen/kernel_table.h) is stored packed, once per reading node.
   std::vector<float> blob(kArenaAlignFloats, 0.0f);
   blob[0] = 1.0f;
   std::map<ValueId, size_t> blob_offset;
@@ -91,11 +92,10 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   };
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node &n = g.nodes[i];
-    const auto pack = op_info(n.op).pack_constant;
     for (size_t k = 0; k < n.inputs.size(); ++k) {
       const ValueId v = n.inputs[k];
       if (!g.is_constant(v)) continue;
-      if (std::vector<float> packed = pack ? pack(g, n, k) : std::vector<float>{}; !packed.empty())
+      if (std::vector<float> packed = pack_constant(g, n, k); !packed.empty())
         packed_offset[{i, k}] = append(packed);
       else if (!blob_offset.count(v))
         blob_offset[v] = append(g.value(v).data);
@@ -158,12 +158,12 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   w.line("#include \"{}.h\"", p);
   w.blank();
   w.raw(runtime_files::shufflec_runtime_h);
-  if (opts.target.simd.width > 0) {
+  if (const VectorDialect *simd = opts.target.simd) {
     w.line("/* Target {}: SIMD kernels. */", opts.target.name);
-    w.line("#if !({})", opts.target.simd.guard);
-    w.line("#error \"{}.c was generated for target {}: {}\"", p, opts.target.name, opts.target.simd.guard_hint);
+    w.line("#if !({})", simd->guard());
+    w.line("#error \"{}.c was generated for target {}: {}\"", p, opts.target.name, simd->guard_hint());
     w.line("#endif");
-    w.line("#include {}", opts.target.simd.header);
+    w.line("#include {}", simd->header());
   }
   w.blank();
   print_blob_declaration(w, "sc_weights", blob);
@@ -207,26 +207,27 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
     args.push_back(pointer(n.output));
     if (const Storage &ws = plan.workspaces[i]; ws.size > 0) {
       ctx.workspace = "ws";
-      params.push_back("float *restrict ws");
+      params.push_back("float *restrict " + ctx.workspace);
       args.push_back(ws.offset ? fmt::format("(a + {})", ws.offset) : "a");
     }
     w.blank();
     w.line("/* {}: {} -> {} */", n.name, op_name(n.op), g.shape(n.output).str());
-    w.open("SC_LAYER void {}({})", fn, fmt::join(params, ", "));
-    op_info(n.op).emit_c(ctx);
-    w.close();
+    {
+      auto body = w.block("SC_LAYER void {}({})", fn, fmt::join(params, ", "));
+      emit_kernel(ctx);
+    }
     calls.push_back(fmt::format("{}({});", fn, fmt::join(args, ", ")));
   }
 
   w.blank();
-  w.open("int {}_run(const float *input, float *output, void *arena)", p);
+  auto run = w.block("int {}_run(const float *input, float *output, void *arena)", p);
   w.line("float *a = (float *)arena;");
   w.line("if (input == NULL || output == NULL || (arena == NULL && {}_ARENA_BYTES > 0)) return 1;", P);
   w.line("if (!sc_weights_byte_order_ok(sc_weights.f)) return 2;");
   w.line("(void)a;");
   for (const std::string &c : calls) w.line("{}", c);
   w.line("return 0;");
-  w.close();
+  run.close();
   m.source = std::move(w.text());
   return m;
 }

@@ -5,6 +5,7 @@
 
 #include "ir/memory_plan.h"
 #include "ir/op.h"
+#include "targets/codegen/c_writer.h"
 #include "targets/target.h"
 
 namespace shufflec {

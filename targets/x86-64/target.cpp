@@ -1,30 +1,55 @@
 // x86-64 with AVX2 + FMA (Haswell and later, Zen): 8-float vectors, 16 registers.
+#include <fmt/format.h>
+
 #include "targets/target.h"
 
 namespace shufflec {
+namespace {
+
+class Avx2Dialect final : public VectorDialect {
+ public:
+  int64_t width() const override { return 8; }
+  std::string_view header() const override { return "<immintrin.h>"; }
+  std::string_view guard() const override { return "defined(__AVX2__) && defined(__FMA__)"; }
+  std::string_view guard_hint() const override { return "compile with -mavx2 -mfma (or -march=haswell or newer)"; }
+  std::string_view type() const override { return "__m256"; }
+  std::string load(std::string_view p) const override { return fmt::format("_mm256_loadu_ps({})", p); }
+  std::string store(std::string_view p, std::string_view v) const override {
+    return fmt::format("_mm256_storeu_ps({}, {})", p, v);
+  }
+  std::string splat(std::string_view s) const override { return fmt::format("_mm256_set1_ps({})", s); }
+  std::string zero() const override { return "_mm256_setzero_ps()"; }
+  std::string fma(std::string_view a, std::string_view b, std::string_view acc) const override {
+    return fmt::format("_mm256_fmadd_ps({}, {}, {})", a, b, acc);
+  }
+  std::string max(std::string_view a, std::string_view b) const override {
+    return fmt::format("_mm256_max_ps({}, {})", a, b);
+  }
+  std::string min(std::string_view a, std::string_view b) const override {
+    return fmt::format("_mm256_min_ps({}, {})", a, b);
+  }
+  std::string add(std::string_view a, std::string_view b) const override {
+    return fmt::format("_mm256_add_ps({}, {})", a, b);
+  }
+  // load2: two loads and one in-lane shuffle leave the even floats in lane order 0 1 4 5 2 3 6 7; load2_order swaps
+  // the middle 64-bit pairs back once per output vector.
+  bool has_load2() const override { return true; }
+  std::string load2(std::string_view p) const override {
+    return fmt::format("_mm256_shuffle_ps(_mm256_loadu_ps({0}), _mm256_loadu_ps(({0}) + 8), 0x88)", p);
+  }
+  bool load2_needs_order() const override { return true; }
+  std::string load2_order(std::string_view v) const override {
+    return fmt::format("_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd({}), 0xD8))", v);
+  }
+};
+
+}  // namespace
 
 TargetDesc x86_64_target() {
-  TargetDesc t{.name = "x86-64", .triple = "x86_64-linux-gnu", .cflags = {"-mavx2", "-mfma"}, .l1_bytes = 32 * 1024, .l2_bytes = 256 * 1024,
-                .vector_floats = 8,
-                .vector_registers = 16, .simd = {}};
-  t.simd = {8,
-            "<immintrin.h>",
-            "defined(__AVX2__) && defined(__FMA__)",
-            "compile with -mavx2 -mfma (or -march=haswell or newer)",
-            "__m256",
-            "_mm256_loadu_ps({0})",
-            "_mm256_storeu_ps({0}, {1})",
-            "_mm256_set1_ps({0})",
-            "_mm256_setzero_ps()",
-            "_mm256_fmadd_ps({0}, {1}, {2})",
-            "_mm256_max_ps({0}, {1})",
-            "_mm256_min_ps({0}, {1})",
-            "_mm256_add_ps({0}, {1})",
-            // load2: two loads and one in-lane shuffle leave the even floats in lane order 0 1 4 5 2 3 6 7;
-            // load2_order swaps the middle 64-bit pairs back once per output vector.
-            "_mm256_shuffle_ps(_mm256_loadu_ps({0}), _mm256_loadu_ps(({0}) + 8), 0x88)",
-            "_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd({0}), 0xD8))"};
-  return t;
+  static const Avx2Dialect avx2;
+  return TargetDesc{.name = "x86-64", .triple = "x86_64-linux-gnu", .cflags = {"-mavx2", "-mfma"},
+                    .l1_bytes = 32 * 1024, .l2_bytes = 256 * 1024, .vector_floats = 8, .vector_registers = 16,
+                    .simd = &avx2};
 }
 
 }  // namespace shufflec

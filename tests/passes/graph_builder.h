@@ -4,6 +4,7 @@
 
 #include "ir/op.h"
 #include "ir/verify.h"
+#include "tests/common/with_schedules.h"
 
 namespace shufflec::testing {
 

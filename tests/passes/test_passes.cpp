@@ -159,22 +159,41 @@ TEST_CASE("eliminate_concat does not fire for batch 2 or inputs read elsewhere")
   }
 }
 
-TEST_CASE("tile_group_conv gives GEMM convs a register tile from the target, and leaves depthwise convs alone") {
+TEST_CASE("schedule_convs gives GEMM convs a register tile from the target, other convs their own kernel") {
   GraphBuilder b(Shape{{1, 240, 28, 28}});
   auto c = b.conv("pw", b.input(), 60, 1, 3);
-  Graph after = run_and_compare(b.finish(c), tile_group_conv, true);
+  Graph after = run_and_compare(b.finish(c), schedule_convs, true);
+  REQUIRE(after.nodes[0].schedule);
+  const ConvSchedule &pw = *after.nodes[0].schedule;
+  CHECK(pw.kernel == ConvKernel::Gemm);
   // Portable C: 4-float vectors, 16 registers. NR = 2 vectors = 8 pixels; MR = (16 - 2 - 2) / 2 = 6 channels.
-  CHECK(after.nodes[0].attrs.tile == std::array<int64_t, 3>{6, 8, 0});
+  CHECK((pw.gemm.mr == 6 && pw.gemm.nr == 8 && pw.gemm.nr_tail == 0));
   // 1x1, 80 taps: one K block (80 x 8 floats fit half of L1), all 4 channel blocks (80 x 6 weights per block fit
   // half of L2), slabs of 408 pixels (80 x 408 floats within half of the 256 KB L2), input read in place.
-  CHECK(after.nodes[0].attrs.blocking == std::array<int64_t, 4>{80, 4, 408, 0});
+  CHECK(pw.gemm.panels == GemmPanels::InPlace);
+  CHECK(pw.gemm.blocking == PointwiseBlocking{.tile_stationary = true, .pack_slab = false, .k_block = 80,
+                                              .channel_blocks = 4, .slab_pixels = 408});
+  CHECK(pw.workspace_floats == 0);  // 784 pixels: whole tiles only, read in place
+  CHECK(describe(pw) == "gemm(tile=6x8/0, in_place, k_block=80, channel_blocks=4, slab=408, tile_stationary)");
   // A dense 3x3 conv is a GEMM too; on a 2x2 output plane one vector of pixels is enough, leaving room for 8 rows
-  // (capped) but only 5 output channels exist.
+  // (capped) but only 5 output channels exist. Its 72 taps x 4 pixels are packed as whole rows (2 rows of 2).
   GraphBuilder b2(Shape{{1, 8, 4, 4}});
-  Graph k3 = run_and_compare(b2.finish(b2.conv("k3", b2.input(), 5, 3, 1, 2)), tile_group_conv, true);
-  CHECK(k3.nodes[0].attrs.tile == std::array<int64_t, 3>{5, 4, 0});
-  CHECK(k3.nodes[0].attrs.blocking == std::array<int64_t, 4>{0, 0, 0, 0});  // packed per tile instead
-  // Depthwise: one output channel per group.
+  Graph k3 = run_and_compare(b2.finish(b2.conv("k3", b2.input(), 5, 3, 1, 2)), schedule_convs, true);
+  REQUIRE(k3.nodes[0].schedule);
+  CHECK((k3.nodes[0].schedule->gemm.mr == 5 && k3.nodes[0].schedule->gemm.nr == 4));
+  CHECK(k3.nodes[0].schedule->gemm.panels == GemmPanels::RowPanels);
+  CHECK(k3.nodes[0].schedule->workspace_floats == 72 * 4);
+  // Depthwise: one output channel per group, its own kernel.
   GraphBuilder b3(Shape{{1, 8, 6, 6}});
-  run_and_compare(b3.finish(b3.conv("dw", b3.input(), 8, 3, 8)), tile_group_conv, false);
+  Graph dw = run_and_compare(b3.finish(b3.conv("dw", b3.input(), 8, 3, 8)), schedule_convs, true);
+  CHECK(dw.nodes[0].schedule->kernel == ConvKernel::Depthwise);
+  // With tiling off (the pass disabled), a dense conv gets the direct kernel, 4 channels at a time when MG allows.
+  GraphBuilder b4(Shape{{1, 8, 6, 6}});
+  Graph direct = b4.finish(b4.conv("d", b4.input(), 12, 3, 1, 1));
+  PassContext untiled;
+  untiled.tiling = false;
+  REQUIRE(schedule_convs(direct, untiled));
+  CHECK(direct.nodes[0].schedule->kernel == ConvKernel::Direct);
+  CHECK(direct.nodes[0].schedule->direct_channels == 4);
+  CHECK_FALSE(schedule_convs(direct, untiled));  // deciding again changes nothing
 }

@@ -191,7 +191,8 @@ bool compiles_and_matches(const Graph &g, const Graph &oracle, const TargetUnder
   copts.prefix = "m";
   copts.source_name = "kernels.json";
   copts.target = parse_target(t.spec);
-  const CModule m = emit_c_module(g, plan_memory(g), copts);
+  const Graph scheduled = with_schedules(g);
+  const CModule m = emit_c_module(scheduled, plan_memory(scheduled), copts);
   std::ofstream(dir / "m.c") << m.source;
   std::ofstream(dir / "m.h") << m.header;
   std::ofstream(dir / "m_test.c") << emit_c_test(g, copts, test_input(oracle), interpret(oracle, test_input(oracle)));
@@ -306,7 +307,7 @@ TEST_CASE("depthwise kernels match the interpreter for every stride, kernel, pad
 
 namespace {
 
-// A conv the tile_group_conv pass makes a GEMM (two or more output channels per group), with optional bias,
+// A conv the schedule_convs pass makes a GEMM (two or more output channels per group), with optional bias,
 // activation, residual (another conv of the same input, so the shapes match) and output channel map.
 struct GemmCase {
   int64_t out, groups;
@@ -372,7 +373,7 @@ TEST_CASE("GEMM conv kernels match the interpreter for every tile path and targe
     const Graph g = b.finish(b.node("all", OpKind::Concat, outs));
     for (const TargetUnderTest &t : targets) {
       Graph tiled = g;
-      REQUIRE(tile_group_conv(tiled, PassContext{parse_target(t.spec)}));
+      REQUIRE(schedule_convs(tiled, PassContext{parse_target(t.spec)}));
       verify(tiled);
       INFO("target " << t.spec << " with " << t.cc << ", input " << shapes[i].str() << "\n" << print_graph(tiled));
       CHECK(compiles_and_matches(tiled, g, t, dir));

@@ -18,6 +18,7 @@
 #include "ir/interpreter.h"
 #include "ir/op.h"
 #include "ir/verify.h"
+#include "tests/common/with_schedules.h"
 
 namespace shufflec::test {
 

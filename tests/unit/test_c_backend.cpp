@@ -79,13 +79,13 @@ std::string c_floats(const std::vector<float> &v) {
 TEST_CASE("c backend: emitting the same graph twice is byte-identical", "[c_backend]") {
   const Graph g = load_json_graph(source_path("samples/hand/tiny.json"));
   const CEmitOptions opts = options("tiny", "tiny.json");
-  const CModule a = emit_c_module(g, plan_memory(g), opts);
-  const CModule b = emit_c_module(g, plan_memory(g), opts);
+  const CModule a = emit_c_module(with_schedules(g), plan_memory(g), opts);
+  const CModule b = emit_c_module(with_schedules(g), plan_memory(g), opts);
   CHECK(a.source == b.source);
   CHECK(a.header == b.header);
   // Loading the model again changes nothing either.
   const Graph g2 = load_json_graph(source_path("samples/hand/tiny.json"));
-  const CModule c = emit_c_module(g2, plan_memory(g2), opts);
+  const CModule c = emit_c_module(with_schedules(g2), plan_memory(g2), opts);
   CHECK(a.source == c.source);
   CHECK(a.header == c.header);
 }
@@ -110,7 +110,7 @@ TEST_CASE("c backend: the CLI writes byte-identical files on every run", "[c_bac
 }
 
 TEST_CASE("c backend: the header declares the run function and the sizes", "[c_backend]") {
-  const Graph g = load_json_graph(source_path("samples/hand/tiny.json"));
+  const Graph g = with_schedules(load_json_graph(source_path("samples/hand/tiny.json")));
   const MemoryPlan plan = plan_memory(g);
   const CModule m = emit_c_module(g, plan, options("my_net", "tiny.json"));
   CHECK_THAT(m.header, Contains("int my_net_run(const float *input, float *output, void *arena);"));
@@ -137,7 +137,7 @@ TEST_CASE("c backend: no dynamic allocation in generated code", "[c_backend]") {
     INFO(which);
     const Graph g = which == "tiny" ? load_json_graph(source_path("samples/hand/tiny.json")) : mini_shufflenet();
     const CEmitOptions opts = options("m", "m.json");
-    const CModule m = emit_c_module(g, plan_memory(g), opts);
+    const CModule m = emit_c_module(with_schedules(g), plan_memory(g), opts);
     const Tensor in{g.shape(g.input), pattern(g.shape(g.input).elements())};
     const std::string test = emit_c_test(g, opts, in, interpret(g, in));
     CHECK_FALSE(calls_allocator(m.source));
@@ -170,7 +170,7 @@ TEST_CASE("c backend: a ShuffleNet-like graph compiles and matches the interpret
   TempDir dir;
   const Graph g = mini_shufflenet();
   const CEmitOptions opts = options("mini", "mini.json");
-  const CModule m = emit_c_module(g, plan_memory(g), opts);
+  const CModule m = emit_c_module(with_schedules(g), plan_memory(g), opts);
   const Tensor in{g.shape(g.input), pattern(g.shape(g.input).elements(), 3)};
   write_file(dir / "mini.c", m.source);
   write_file(dir / "mini.h", m.header);
@@ -192,7 +192,7 @@ TEST_CASE("c backend: two models with different prefixes link into one program",
   INFO(ca.output);
   REQUIRE(ca.status == 0);
   const Graph gb = mini_shufflenet();
-  const CModule mb = emit_c_module(gb, plan_memory(gb), options("b", "mini.json"));
+  const CModule mb = emit_c_module(with_schedules(gb), plan_memory(gb), options("b", "mini.json"));
   write_file(dir / "b.c", mb.source);
   write_file(dir / "b.h", mb.header);
 
@@ -286,7 +286,7 @@ TEST_CASE("c backend: max_pool lets a NaN win its windows and padding never win,
                                                    : fmt::format("{:.9g}", v[i]));
     return out;
   };
-  const CModule m = emit_c_module(g, plan_memory(g), options("mp", "maxpool.json"));
+  const CModule m = emit_c_module(with_schedules(g), plan_memory(g), options("mp", "maxpool.json"));
   write_file(dir / "mp.c", m.source);
   write_file(dir / "mp.h", m.header);
   write_file(dir / "main.c", fmt::format(R"(/* Checks max_pool's NaN and padding behaviour against the interpreter. */

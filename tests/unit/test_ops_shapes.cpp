@@ -52,7 +52,7 @@ TEST_CASE("op table: every op in ops.def has a consistent OpInfo", "[ops]") {
     CHECK(op_from_name(names[i]) == kind);
     CHECK(op_info(kind).infer != nullptr);
     CHECK(op_info(kind).reference != nullptr);
-    CHECK(op_info(kind).emit_c != nullptr);
+    CHECK(op_info(kind).mult_adds != nullptr);  // every op has a kernel too: kernel_table.cpp fails to link otherwise
   }
   CHECK_FALSE(op_from_name("conv").has_value());
   CHECK(op_info(OpKind::Flatten).aliases_input);

@@ -1,0 +1,41 @@
+#include "compiler/compile.h"
+
+#include "compiler/info.h"
+#include "compiler/tensor_io.h"
+#include "ir/interpreter.h"
+
+namespace shufflec {
+
+CompiledModel compile_model(Graph g, const CompileOptions &options) {
+  const std::string model = g.source;
+  const Graph original = options.emit_test && !options.test_expect ? g : Graph{};
+  PipelineOptions pipeline = options.pipeline;
+  pipeline.context.target = options.emit.target;
+  run_pipeline(g, pipeline);
+  MemoryPlan plan = plan_memory(g);
+  if (options.ram_budget && plan.arena_bytes() > *options.ram_budget)
+    throw UserError(model, g.nodes[static_cast<size_t>(plan.peak_node)].name,
+                    fmt::format("the activation arena needs {} bytes, over the --ram-budget of {} bytes (peak at this "
+                                "layer; liveness lower bound {} bytes)",
+                                plan.arena_bytes(), *options.ram_budget, plan.lower_bound_floats * 4));
+  if (options.flash_budget) {
+    const int64_t flash = flash_estimate(g);
+    if (flash > *options.flash_budget)
+      throw UserError(model, "", fmt::format("weights + code need about {} bytes, over the --flash-budget of {} bytes",
+                                             flash, *options.flash_budget));
+  }
+  CModule m = emit_c_module(g, plan, options.emit);
+  const std::string &prefix = options.emit.prefix;
+  CompiledModel out{std::move(g), std::move(plan), {}};
+  out.files.push_back({prefix + ".c", std::move(m.source)});
+  out.files.push_back({prefix + ".h", std::move(m.header)});
+  out.files.push_back({prefix + ".memplan.json", memory_plan_json(out.graph, out.plan)});
+  if (options.emit_test) {
+    const Tensor input = options.test_input ? *options.test_input : random_tensor(out.graph.shape(out.graph.input), 1);
+    const Tensor golden = options.test_expect ? *options.test_expect : interpret(original, input);
+    out.files.push_back({prefix + "_test.c", emit_c_test(out.graph, options.emit, input, golden)});
+  }
+  return out;
+}
+
+}  // namespace shufflec

@@ -1,0 +1,30 @@
+#include "ir/schedule.h"
+
+#include <fmt/format.h>
+
+namespace shufflec {
+
+std::string describe(const ConvSchedule &s) {
+  switch (s.kernel) {
+    case ConvKernel::Pointwise: return "pointwise";
+    case ConvKernel::Depthwise: return "depthwise";
+    case ConvKernel::Direct: return fmt::format("direct(channels={})", s.direct_channels);
+    case ConvKernel::Gemm: break;
+  }
+  const GemmSchedule &g = s.gemm;
+  std::string text = fmt::format("gemm(tile={}x{}/{}", g.mr, g.nr, g.nr_tail);
+  switch (g.panels) {
+    case GemmPanels::InPlace: {
+      const PointwiseBlocking &b = g.blocking;
+      text += fmt::format(", in_place, k_block={}, channel_blocks={}, slab={}{}{}", b.k_block, b.channel_blocks,
+                          b.slab_pixels, b.tile_stationary ? ", tile_stationary" : "", b.pack_slab ? ", packed" : "");
+      break;
+    }
+    case GemmPanels::RowPanels: text += fmt::format(", row_panels={}", g.panel_rows); break;
+    case GemmPanels::TilePanels: text += ", tile_panels"; break;
+  }
+  if (s.workspace_floats) text += fmt::format(", workspace={}", s.workspace_floats);
+  return text + ")";
+}
+
+}  // namespace shufflec

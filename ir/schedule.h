@@ -1,0 +1,55 @@
+// How a conv is computed: the kernel, its register tile and cache blocking. Decided once, per conv, by the
+// schedule_convs pass (compiler/passes/schedule_convs.cpp) from the target description; the code generator
+// (targets/codegen/kernels/) only reads it, and `--dump-after` prints it. Plain data: the IR does not print C.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace shufflec {
+
+enum class ConvKernel {
+  Pointwise,  // 1x1 stride 1 unpadded, one output plane at a time (untiled)
+  Depthwise,  // one channel per group: weights in registers, one plane at a time
+  Direct,     // any other conv, one output row at a time, `direct_channels` output channels together
+  Gemm,       // packed GEMM per group: register tile mr x nr over compile-time weight panels
+};
+
+// Where a GEMM conv's K x nr input panel comes from.
+enum class GemmPanels {
+  InPlace,     // 1x1: the input rows are the panel, read in place (blocked by PointwiseBlocking)
+  RowPanels,   // few taps (first layers): `panel_rows` whole output rows packed at once with row copies
+  TilePanels,  // im2col per pixel tile
+};
+
+// Cache blocking of a 1x1 GEMM conv (GemmPanels::InPlace).
+struct PointwiseBlocking {
+  bool tile_stationary = false;  // the input tile stays in L1 while channel blocks pass over it (else slabs outside)
+  bool pack_slab = false;        // the slab's input is copied into aligned panels first (many input channels)
+  int64_t k_block = 0;           // taps per K block (== K: not K-blocked)
+  int64_t channel_blocks = 0;    // MR-row channel blocks per L2 block
+  int64_t slab_pixels = 0;       // pixels per slab
+  bool operator==(const PointwiseBlocking &) const = default;
+};
+
+struct GemmSchedule {
+  int64_t mr = 0;       // output channels per register tile
+  int64_t nr = 0;       // pixels per register tile
+  int64_t nr_tail = 0;  // width of the plane's last, partial tile (0: nr divides the plane)
+  GemmPanels panels = GemmPanels::TilePanels;
+  int64_t panel_rows = 0;        // GemmPanels::RowPanels: output rows per panel
+  PointwiseBlocking blocking;    // GemmPanels::InPlace
+  bool operator==(const GemmSchedule &) const = default;
+};
+
+struct ConvSchedule {
+  ConvKernel kernel = ConvKernel::Direct;
+  int64_t direct_channels = 1;   // ConvKernel::Direct: output channels computed together
+  GemmSchedule gemm;             // ConvKernel::Gemm
+  int64_t workspace_floats = 0;  // arena scratch the kernel needs while it runs (placed by plan_memory)
+  bool operator==(const ConvSchedule &) const = default;
+};
+
+// "gemm(6x16/8, in_place, k80/mc4/slab408)": how --dump-after shows a schedule.
+std::string describe(const ConvSchedule &s);
+
+}  // namespace shufflec

@@ -1,0 +1,77 @@
+// Elementwise and data-movement kernels: add, relu, batch_norm (unfolded), channel_shuffle (not absorbed), concat
+// (not in place), flatten (when it does not alias), softmax.
+#include "targets/codegen/c_text.h"
+#include "targets/codegen/kernel_table.h"
+
+namespace shufflec::kernels {
+
+void emit_Add(KernelEmitContext &ctx) {
+  const int64_t count = ctx.graph.shape(ctx.node.output).elements();
+  auto loop = ctx.w.block("for (int i = 0; i < {}; ++i)", count);
+  ctx.w.line("const float v = {}[i] + {}[i];", ctx.in[0], ctx.in[1]);
+  ctx.w.line("{}[i] = {};", ctx.out, activation_c(ctx.node.attrs.activation, "v"));
+}
+
+void emit_Relu(KernelEmitContext &ctx) {
+  const int64_t count = ctx.graph.shape(ctx.node.output).elements();
+  auto loop = ctx.w.block("for (int i = 0; i < {}; ++i)", count);
+  ctx.w.line("const float v = {}[i];", ctx.in[0]);
+  ctx.w.line("{}[i] = {};", ctx.out, activation_c(Activation::Relu, "v"));
+}
+
+void emit_BatchNorm(KernelEmitContext &ctx) {
+  CWriter &w = ctx.w;
+  const Shape &s = ctx.graph.shape(ctx.node.inputs[0]);
+  const int64_t C = s[1], inner = s.elements() / (s[0] * C);
+  auto batch = w.block("for (int n = 0; n < {}; ++n)", s[0]);
+  auto channel = w.block("for (int c = 0; c < {}; ++c)", C);
+  w.line("const float a = {}[c] / sqrtf({}[c] + {});", ctx.in[1], ctx.in[4], float_c(ctx.node.attrs.epsilon));
+  w.line("const float b = {}[c] - {}[c] * a;", ctx.in[2], ctx.in[3]);
+  w.line("const float *restrict xp = {} + (n * {} + c) * {};", ctx.in[0], C, inner);
+  w.line("float *restrict yp = {} + (n * {} + c) * {};", ctx.out, C, inner);
+  w.line("for (int i = 0; i < {}; ++i) yp[i] = xp[i] * a + b;", inner);
+}
+
+void emit_ChannelShuffle(KernelEmitContext &ctx) {
+  const Shape &s = ctx.graph.shape(ctx.node.inputs[0]);
+  const int64_t C = s[1], plane = s[2] * s[3], G = ctx.node.attrs.groups, per_group = C / G;
+  CWriter &w = ctx.w;
+  auto batch = w.block("for (int n = 0; n < {}; ++n)", s[0]);
+  auto channel = w.block("for (int oc = 0; oc < {}; ++oc)", C);
+  w.line("const int ic = (oc % {}) * {} + oc / {};", G, per_group, G);
+  w.line("memcpy({} + (n * {} + oc) * {}, {} + (n * {} + ic) * {}, {} * sizeof(float));", ctx.out, C, plane,
+         ctx.in[0], C, plane, plane);
+}
+
+void emit_Concat(KernelEmitContext &ctx) {
+  SHUFFLEC_ASSERT(!ctx.node.attrs.in_place);  // the module printer emits no code for an in-place concat
+  const Shape &os = ctx.graph.shape(ctx.node.output);
+  const int64_t inner = os.elements() / (os[0] * os[1]);
+  int64_t channel = 0;
+  for (size_t i = 0; i < ctx.node.inputs.size(); ++i) {
+    const int64_t block = ctx.graph.shape(ctx.node.inputs[i])[1] * inner;
+    ctx.w.line("for (int n = 0; n < {}; ++n) memcpy({} + n * {} + {}, {} + n * {}, {} * sizeof(float));", os[0],
+               ctx.out, os[1] * inner, channel * inner, ctx.in[i], block, block);
+    channel += ctx.graph.shape(ctx.node.inputs[i])[1];
+  }
+}
+
+// Flatten reinterprets its input; it copies only when the memory plan gave the two different buffers.
+void emit_Flatten(KernelEmitContext &ctx) {
+  const int64_t count = ctx.graph.shape(ctx.node.output).elements();
+  ctx.w.line("if ({} != {}) memcpy({}, {}, {} * sizeof(float));", ctx.out, ctx.in[0], ctx.out, ctx.in[0], count);
+}
+
+void emit_Softmax(KernelEmitContext &ctx) {
+  const Shape &s = ctx.graph.shape(ctx.node.inputs[0]);
+  CWriter &w = ctx.w;
+  auto batch = w.block("for (int n = 0; n < {}; ++n)", s[0]);
+  w.line("const float *restrict xr = {} + n * {};", ctx.in[0], s[1]);
+  w.line("float *restrict yr = {} + n * {};", ctx.out, s[1]);
+  w.line("float mx = xr[0], sum = 0.0f;");
+  w.line("for (int k = 1; k < {}; ++k) mx = xr[k] > mx ? xr[k] : mx;", s[1]);
+  w.line("for (int k = 0; k < {}; ++k) {{ yr[k] = expf(xr[k] - mx); sum += yr[k]; }}", s[1]);
+  w.line("for (int k = 0; k < {}; ++k) yr[k] /= sum;", s[1]);
+}
+
+}  // namespace shufflec::kernels
