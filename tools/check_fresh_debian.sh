@@ -20,10 +20,20 @@ for m in proc sys dev dev/pts; do
   mountpoint -q "$root/$m" || { mount --bind "/$m" "$root/$m"; mounted+=("$root/$m"); }
 done
 chroot "$root" /bin/bash -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git ca-certificates sudo >/dev/null'
+# The machine's own extra certificate authorities (e.g. a TLS-inspecting egress proxy's) are part of its network, not
+# of the project: carry them over, as a fresh machine on the same network would have them.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >/dev/null
+fi
 rm -rf "$root/root/shufflec"
 git clone -q "$repo" "$root/root/shufflec"
 run() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-          CI=true /bin/bash -c "cd /root/shufflec && $1"; }
+          NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt CI=true /bin/bash -c "cd /root/shufflec && $1"; }
+if [ -n "${FRESH_ONLY:-}" ]; then  # e.g. FRESH_ONLY='tools/setup.sh && ctest --test-dir build -L onnx'
+  run "$FRESH_ONLY"
+  exit
+fi
 echo "== fresh root: tools/demo.sh"
 run tools/demo.sh
 echo "== fresh root: tools/test.sh"
