@@ -1,13 +1,11 @@
 // The portable C backend (targets/c/c_backend.h): deterministic output, the header's interface, no dynamic
 // allocation, and generated C that compiles, runs its golden test and links next to another model.
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cmath>
 #include <regex>
 
 #include "compiler/frontend/json_frontend.h"
-#include "helpers.h"
+#include "c_compile_helpers.h"
 #include "ir/memory_plan.h"
 #include "targets/c/c_backend.h"
 
@@ -16,28 +14,6 @@ using namespace shufflec::test;
 using Catch::Matchers::Contains;
 
 namespace {
-
-struct Command {
-  int status;  // exit status, or -1 if killed by a signal
-  std::string output;
-};
-
-// Runs a shell command, capturing stdout and stderr together.
-Command sh(const TempDir &dir, const std::string &cmd) {
-  const std::string log = dir / "command.log";
-  const int rc = std::system((cmd + " > '" + log + "' 2>&1").c_str());
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_text(log)};
-}
-
-std::string cli() { return SHUFFLEC_CLI_PATH; }
-
-CEmitOptions options(const std::string &prefix, const std::string &source_name) {
-  CEmitOptions o;  // other fields (the target) keep their defaults
-  o.prefix = prefix;
-  o.source_name = source_name;
-  return o;
-}
-std::string cc() { return std::string(SHUFFLEC_TEST_CC) + " " + SHUFFLEC_TEST_CFLAGS; }
 
 // C source without comments and with string and character literals emptied, to search for identifiers.
 std::string strip_comments(const std::string &src) {
