@@ -100,7 +100,8 @@ std::string print_header(const Graph &g, const CEmitOptions &opts, const MemoryP
   h.line(" * locals each function declares (counted as an unoptimised build lays them out). */");
   h.line("#define {}_STACK_BYTES {}", P, stack_bytes);
   h.blank();
-  h.line("/* {}_ALIGNED: how this compiler aligns a variable to {}_ARENA_ALIGN bytes. For a compiler not listed,", P, P);
+  h.line("/* {}_ALIGNED: how this compiler aligns a variable to {}_ARENA_ALIGN bytes. For a compiler not listed,", P,
+         P);
   h.line(" * define it before including this header. */");
   h.line("#ifndef {}_ALIGNED", P);
   h.line("#if defined(__GNUC__) || defined(__clang__)");

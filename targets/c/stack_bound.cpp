@@ -47,10 +47,12 @@ std::vector<std::string> tokenize(std::string_view s) {
       i = j + 1;
     } else if (is_ident_start(c) || std::isdigit(static_cast<unsigned char>(c)) ||
                (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+      // A number may have an exponent sign: 1e-5.
+      auto exponent_sign = [&](size_t j) {
+        return (s[j] == '+' || s[j] == '-') && !is_ident_start(c) && (s[j - 1] == 'e' || s[j - 1] == 'E');
+      };
       size_t j = i;
-      while (j < s.size() && (is_ident_char(s[j]) || s[j] == '.' ||
-                              ((s[j] == '+' || s[j] == '-') && !is_ident_start(c) && (s[j - 1] == 'e' || s[j - 1] == 'E'))))
-        ++j;
+      while (j < s.size() && (is_ident_char(s[j]) || s[j] == '.' || exponent_sign(j))) ++j;
       out.emplace_back(s.substr(i, j - i));
       i = j;
     } else if (i + 1 < s.size() && two_char.count(s.substr(i, 2))) {
@@ -186,8 +188,10 @@ class FrameScanner {
       while (t_[j] == "[") {
         const std::string &n = t_[j + 1];
         // A size that is not an integer literal would be a VLA, whose stack no bound covers.
-        SHUFFLEC_ASSERT(!n.empty() && std::all_of(n.begin(), n.end(), [](char c) { return std::isdigit(c); }) &&
-                        t_[j + 2] == "]");
+        const bool literal = !n.empty() && std::all_of(n.begin(), n.end(), [](char c) {
+          return std::isdigit(static_cast<unsigned char>(c)) != 0;
+        });
+        SHUFFLEC_ASSERT(literal && t_[j + 2] == "]");
         count *= std::stoll(n);
         j += 3;
       }

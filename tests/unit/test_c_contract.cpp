@@ -124,7 +124,7 @@ int main(void) {
   }
 }
 
-TEST_CASE("c contract: the arena declaration without GNU attributes: C11 _Alignas, else a named error", "[c_contract][cc]") {
+TEST_CASE("c contract: without GNU attributes the arena is C11 _Alignas, else a named error", "[c_contract][cc]") {
   // A compiler that is neither GNU-compatible nor MSVC, imitated by undefining __GNUC__ and __clang__.
   TempDir dir;
   write_tiny(dir);
@@ -133,7 +133,8 @@ static TINY_ARENA_DECLARE(arena);
 int main(void) { return (int)((unsigned long)(void *)arena % TINY_ARENA_ALIGN); }
 )");
   const std::string c = std::string(SHUFFLEC_TEST_CC) + " -Wall -Wextra -Werror -pedantic -U__GNUC__ -U__clang__";
-  const Command c11 = sh(dir, fmt::format("cd '{}' && {} -std=c11 -o align align.c && ./align", dir.path().string(), c));
+  const Command c11 =
+      sh(dir, fmt::format("cd '{}' && {} -std=c11 -o align align.c && ./align", dir.path().string(), c));
   INFO(c11.output);
   CHECK(c11.status == 0);
   const Command c99 = sh(dir, fmt::format("cd '{}' && {} -std=c99 -c align.c", dir.path().string(), c));
@@ -180,8 +181,8 @@ TEST_CASE("c contract: a compiler that says the target is big-endian refuses the
   TempDir dir;
   write_tiny(dir);
   const std::string c = cc();
-  const Command big = sh(dir, fmt::format("cd '{}' && {} -U__BYTE_ORDER__ -D__BYTE_ORDER__=__ORDER_BIG_ENDIAN__ -c tiny.c",
-                                          dir.path().string(), c));
+  const Command big = sh(dir, fmt::format("cd '{}' && {} -U__BYTE_ORDER__ -D__BYTE_ORDER__=__ORDER_BIG_ENDIAN__ "
+                                          "-c tiny.c", dir.path().string(), c));
   INFO(big.output);
   CHECK(big.status != 0);
   CHECK_THAT(big.output, Contains("this target is big-endian"));
@@ -191,8 +192,8 @@ TEST_CASE("c contract: a compiler that says the target is big-endian refuses the
   CHECK(silent.status == 0);
   // A real big-endian target, where clang can compile for one (the #error comes before any system header).
   if (have("clang")) {
-    const Command ppc = sh(dir, fmt::format("cd '{}' && clang --target=powerpc64-linux-gnu -std=c99 -fsyntax-only tiny.c",
-                                            dir.path().string()));
+    const Command ppc = sh(dir, fmt::format("cd '{}' && clang --target=powerpc64-linux-gnu -std=c99 -fsyntax-only "
+                                            "tiny.c", dir.path().string()));
     INFO(ppc.output);
     CHECK(ppc.status != 0);
     CHECK_THAT(ppc.output, Contains("this target is big-endian"));
@@ -228,7 +229,7 @@ TEST_CASE("c contract: the stack bound counts what a function declares", "[c_con
   CHECK(bound("  __m256 v = _mm256_set1_ps(y[0]);\n", x86) > vec);
 }
 
-TEST_CASE("c contract: the stated stack bound covers what gcc measures for a ShuffleNet-like graph", "[c_contract][cc]") {
+TEST_CASE("c contract: the stated stack bound covers gcc's -fstack-usage of a small ShuffleNet", "[c_contract][cc]") {
   // The e2e test e2e.stack_bound does the same for zoo models with every compiler; this is the quick version.
   TempDir dir;
   const Graph g = mini_shufflenet();
