@@ -9,8 +9,8 @@
  *             --repeat N           time N runs and print the median latency
  *             --tolerance T        relative tolerance, max|err| / max|ref| (default 1e-5)
  *
- * Needs (defined by the generated part): SC_MODEL_NAME, SC_RUN, SC_INPUT_COUNT, SC_OUTPUT_COUNT, SC_ARENA_BYTES,
- * SC_TEST_INPUT, SC_TEST_EXPECTED. */
+ * Needs (defined by the generated part): SC_MODEL_NAME, SC_RUN, SC_INPUT_COUNT, SC_OUTPUT_COUNT, SC_ARENA_DECLARE
+ * (the model header's NAME_ARENA_DECLARE), SC_TEST_INPUT, SC_TEST_EXPECTED. */
 #ifndef SC_RUN
 #error "test_main.c is pasted into generated NAME_test.c files; it is not compiled on its own"
 #endif
@@ -20,11 +20,9 @@
 #include <time.h>
 #include <math.h>
 
-/* Static storage: the harness itself does not call malloc either. */
-static union {
-  unsigned char bytes[SC_ARENA_BYTES > 0 ? SC_ARENA_BYTES : 1];
-  double align;
-} sc_arena;
+/* Static storage: the harness itself does not call malloc either. The arena is declared the way the model's header
+ * offers, aligned as the run function requires. */
+static SC_ARENA_DECLARE(sc_arena);
 static float sc_input[SC_INPUT_COUNT];
 static float sc_output[SC_OUTPUT_COUNT];
 static float sc_expected[SC_OUTPUT_COUNT];
@@ -74,7 +72,7 @@ int main(int argc, char **argv) {
   } else {
     memcpy(sc_input, SC_TEST_INPUT, sizeof sc_input);
   }
-  status = SC_RUN(sc_input, sc_output, sc_arena.bytes);
+  status = SC_RUN(sc_input, sc_output, sc_arena);
   if (status != 0) {
     fprintf(stderr, "%s: error: run returned %d\n", SC_MODEL_NAME, status);
     return 1;
@@ -91,7 +89,7 @@ int main(int argc, char **argv) {
     if (repeat > 1000) repeat = 1000;
     for (i = 0; i < repeat; ++i) {
       const clock_t t0 = clock();
-      SC_RUN(sc_input, sc_output, sc_arena.bytes);
+      SC_RUN(sc_input, sc_output, sc_arena);
       times[i] = (double)(clock() - t0) * 1000.0 / CLOCKS_PER_SEC;
     }
     qsort(times, (size_t)repeat, sizeof(double), sc_compare_floats);

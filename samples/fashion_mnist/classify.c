@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +45,7 @@ static const char *const class_short[NUM_CLASSES] = {"tshirt", "trouser", "pullo
 
 static float input[FASHION_INPUT_COUNT];
 static float output[FASHION_OUTPUT_COUNT];
-/* The arena must be FASHION_ARENA_ALIGN-byte aligned; C99 has no alignas, so over-allocate and align by hand. */
-static unsigned char arena_storage[FASHION_ARENA_BYTES + FASHION_ARENA_ALIGN];
+static FASHION_ARENA_DECLARE(arena); /* FASHION_ARENA_ALIGN-byte aligned, as fashion_run requires */
 static unsigned char pixels[PIXELS];
 static long confusion[NUM_CLASSES][NUM_CLASSES];
 
@@ -57,12 +55,6 @@ static void die(const char *path, const char *msg) {
   else
     fprintf(stderr, "classify: error: %s\n", msg);
   exit(1);
-}
-
-static void *arena(void) {
-  uintptr_t p = (uintptr_t)arena_storage;
-  p = (p + (uintptr_t)(FASHION_ARENA_ALIGN - 1)) & ~(uintptr_t)(FASHION_ARENA_ALIGN - 1);
-  return (void *)p;
 }
 
 static double now_seconds(void) {
@@ -76,11 +68,16 @@ static double now_seconds(void) {
 /* Runs the model on `pixels`; returns the predicted class, its probability in *confidence and the time the model
  * took in *seconds. */
 static int classify_pixels(const char *what, float *confidence, double *seconds) {
-  int i, best = 0;
+  int i, best = 0, status;
   double t0;
+  char msg[64];
   for (i = 0; i < PIXELS; ++i) input[i] = ((float)pixels[i] / 255.0f - 0.2860f) / 0.3530f;
   t0 = now_seconds();
-  if (fashion_run(input, output, arena()) != 0) die(what, "the model refused to run (fashion_run failed)");
+  status = fashion_run(input, output, arena);
+  if (status != FASHION_OK) {
+    sprintf(msg, "the model refused to run (fashion_run returned %d)", status);
+    die(what, msg);
+  }
   *seconds = now_seconds() - t0;
   for (i = 1; i < NUM_CLASSES; ++i)
     if (output[i] > output[best]) best = i;

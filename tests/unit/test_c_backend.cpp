@@ -1,13 +1,11 @@
 // The portable C backend (targets/c/c_backend.h): deterministic output, the header's interface, no dynamic
 // allocation, and generated C that compiles, runs its golden test and links next to another model.
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cmath>
 #include <regex>
 
 #include "compiler/frontend/json_frontend.h"
-#include "helpers.h"
+#include "c_compile_helpers.h"
 #include "ir/memory_plan.h"
 #include "targets/c/c_backend.h"
 
@@ -16,28 +14,6 @@ using namespace shufflec::test;
 using Catch::Matchers::Contains;
 
 namespace {
-
-struct Command {
-  int status;  // exit status, or -1 if killed by a signal
-  std::string output;
-};
-
-// Runs a shell command, capturing stdout and stderr together.
-Command sh(const TempDir &dir, const std::string &cmd) {
-  const std::string log = dir / "command.log";
-  const int rc = std::system((cmd + " > '" + log + "' 2>&1").c_str());
-  return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, read_text(log)};
-}
-
-std::string cli() { return SHUFFLEC_CLI_PATH; }
-
-CEmitOptions options(const std::string &prefix, const std::string &source_name) {
-  CEmitOptions o;  // other fields (the target) keep their defaults
-  o.prefix = prefix;
-  o.source_name = source_name;
-  return o;
-}
-std::string cc() { return std::string(SHUFFLEC_TEST_CC) + " " + SHUFFLEC_TEST_CFLAGS; }
 
 // C source without comments and with string and character literals emptied, to search for identifiers.
 std::string strip_comments(const std::string &src) {
@@ -206,8 +182,8 @@ TEST_CASE("c backend: two models with different prefixes link into one program",
 #include "a.h"
 #include "b.h"
 
-static union {{ unsigned char bytes[A_ARENA_BYTES > 0 ? A_ARENA_BYTES : 1]; double align; }} arena_a;
-static union {{ unsigned char bytes[B_ARENA_BYTES > 0 ? B_ARENA_BYTES : 1]; double align; }} arena_b;
+static A_ARENA_DECLARE(arena_a);
+static B_ARENA_DECLARE(arena_b);
 static const float in_a[A_INPUT_COUNT] = {{{}}};
 static const float want_a[A_OUTPUT_COUNT] = {{{}}};
 static const float in_b[B_INPUT_COUNT] = {{{}}};
@@ -225,15 +201,15 @@ static int close_enough(const float *got, const float *want, int n) {{
 }}
 
 int main(void) {{
-  if (a_run(in_a, out_a, arena_a.bytes) != 0) return 10;
-  if (b_run(in_b, out_b, arena_b.bytes) != 0) return 11;
+  if (a_run(in_a, out_a, arena_a) != 0) return 10;
+  if (b_run(in_b, out_b, arena_b) != 0) return 11;
   if (!close_enough(out_a, want_a, A_OUTPUT_COUNT)) return 12;
   if (!close_enough(out_b, want_b, B_OUTPUT_COUNT)) return 13;
   /* Interleaved runs do not disturb each other (no global state). */
-  if (b_run(in_b, out_b, arena_b.bytes) != 0 || a_run(in_a, out_a, arena_a.bytes) != 0) return 14;
+  if (b_run(in_b, out_b, arena_b) != 0 || a_run(in_a, out_a, arena_a) != 0) return 14;
   if (!close_enough(out_a, want_a, A_OUTPUT_COUNT) || !close_enough(out_b, want_b, B_OUTPUT_COUNT)) return 15;
   /* A NULL pointer is refused. */
-  if (a_run(NULL, out_a, arena_a.bytes) != 1 || b_run(in_b, NULL, arena_b.bytes) != 1) return 16;
+  if (a_run(NULL, out_a, arena_a) != A_ERR_NULL || b_run(in_b, NULL, arena_b) != B_ERR_NULL) return 16;
   printf("both models OK\n");
   return 0;
 }}
@@ -294,14 +270,14 @@ TEST_CASE("c backend: max_pool lets a NaN win its windows and padding never win,
 #include <stdio.h>
 #include "mp.h"
 
-static union {{ unsigned char bytes[MP_ARENA_BYTES > 0 ? MP_ARENA_BYTES : 1]; double align; }} arena;
+static MP_ARENA_DECLARE(arena);
 static const float in[MP_INPUT_COUNT] = {{{}}};
 static const float want[MP_OUTPUT_COUNT] = {{{}}};
 static float got[MP_OUTPUT_COUNT];
 
 int main(void) {{
   int i;
-  if (mp_run(in, got, arena.bytes) != 0) return 10;
+  if (mp_run(in, got, arena) != 0) return 10;
   for (i = 0; i < MP_OUTPUT_COUNT; ++i)
     if ((got[i] != got[i]) != (want[i] != want[i]) || (want[i] == want[i] && got[i] != want[i])) {{
       printf("element %d: got %.9g, want %.9g\n", i, got[i], want[i]);
