@@ -52,7 +52,7 @@ bool read_input_file(const std::string &path, const char *what, int64_t max_byte
     return false;
   }
   if (size > static_cast<uintmax_t>(max_bytes)) {
-    error = fmt::format("{} '{}' is too long: {} bytes, expected at most {}", what, path, size, max_bytes);
+    error = fmt::format("{} '{}' is too long: {} bytes, expected {} or fewer", what, path, size, max_bytes);
     return false;
   }
   std::ifstream in(path, std::ios::binary);
