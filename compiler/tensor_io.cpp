@@ -1,6 +1,8 @@
 #include "compiler/tensor_io.h"
 
+#include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "compiler/output_files.h"
@@ -27,10 +29,57 @@ bool ends_with(const std::string &s, const std::string &suffix) {
 
 }  // namespace
 
-Tensor read_tensor(const std::string &path, const Shape &expected) {
+bool read_input_file(const std::string &path, const char *what, int64_t max_bytes, std::string &bytes,
+                     std::string &error) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);  // follows symlinks
+  if (!fs::exists(status)) {
+    error = fmt::format("cannot open {} '{}': {}", what, path, ec ? ec.message() : "no such file");
+    return false;
+  }
+  if (fs::is_directory(status)) {
+    error = fmt::format("{} '{}' is a directory", what, path);
+    return false;
+  }
+  if (!fs::is_regular_file(status)) {
+    error = fmt::format("{} '{}' is not a regular file", what, path);
+    return false;
+  }
+  const uintmax_t size = fs::file_size(path, ec);
+  if (ec) {
+    error = fmt::format("cannot read {} '{}': {}", what, path, ec.message());
+    return false;
+  }
+  if (size > static_cast<uintmax_t>(max_bytes)) {
+    error = fmt::format("{} '{}' is too long: {} bytes, expected {} or fewer", what, path, size, max_bytes);
+    return false;
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError(path, "", std::string("cannot open: ") + std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in) {
+    error = fmt::format("cannot open {} '{}': {}", what, path, std::strerror(errno));
+    return false;
+  }
+  // Read at most one byte past the size seen: a file growing meanwhile cannot make us read without bound.
+  bytes.resize(static_cast<size_t>(size) + 1);
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (in.bad()) {
+    error = fmt::format("cannot read {} '{}'", what, path);
+    return false;
+  }
+  bytes.resize(static_cast<size_t>(in.gcount()));
+  if (bytes.size() > size) {
+    error = fmt::format("{} '{}' changed while it was read", what, path);
+    return false;
+  }
+  return true;
+}
+
+Tensor read_tensor(const std::string &path, const Shape &expected) {
+  // A tensor holds at most kMaxElements floats, plus room for a .npy header (a few hundred bytes in practice).
+  constexpr int64_t kMaxTensorFileBytes = kMaxElements * 4 + 65536;
+  std::string bytes, error;
+  if (!read_input_file(path, "tensor file", kMaxTensorFileBytes, bytes, error)) throw UserError(path, "", error);
   size_t data_begin = 0;
   if (bytes.size() >= 10 && bytes.compare(0, 6, "\x93NUMPY") == 0) {
     const int major = static_cast<unsigned char>(bytes[6]);

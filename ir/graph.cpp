@@ -68,15 +68,37 @@ ValueId Graph::add_value(Value v) {
 }
 
 std::optional<ValueId> Graph::find_value(std::string_view n) const {
-  for (size_t i = 0; i < values.size(); ++i)
-    if (values[i].name == n) return static_cast<ValueId>(i);
-  return std::nullopt;
+  // Values are only appended and never renamed, so the index catches up with the new tail; the first value of a
+  // name wins, as a scan would find it. A hit is checked against the vector, and a shrunk vector is reindexed.
+  if (names_indexed_ > values.size()) name_index_.clear(), names_indexed_ = 0;
+  for (; names_indexed_ < values.size(); ++names_indexed_)
+    name_index_.emplace(values[names_indexed_].name, static_cast<ValueId>(names_indexed_));
+  auto it = name_index_.find(n);
+  if (it == name_index_.end()) return std::nullopt;
+  if (values[static_cast<size_t>(it->second)].name == n) return it->second;
+  name_index_.clear(), names_indexed_ = 0;  // a value was renamed after all: reindex
+  return find_value(n);
 }
 
 std::optional<NodeId> Graph::producer(ValueId id) const {
-  for (size_t i = 0; i < nodes.size(); ++i)
-    if (nodes[i].output == id) return static_cast<NodeId>(i);
-  return std::nullopt;
+  if (id < 0 || static_cast<size_t>(id) >= values.size()) return std::nullopt;
+  // Only intermediates are computed by nodes (verify() checks it); the graph input and constants have no producer.
+  if (values[static_cast<size_t>(id)].kind != ValueKind::Intermediate) return std::nullopt;
+  // Passes move and remove nodes: a cached index is used only while that node still writes the value; otherwise the
+  // index is rebuilt (once per change, not once per lookup).
+  const auto cached = [&]() -> std::optional<NodeId> {
+    if (static_cast<size_t>(id) >= producer_index_.size()) return std::nullopt;
+    const NodeId i = producer_index_[static_cast<size_t>(id)];
+    if (i < 0 || static_cast<size_t>(i) >= nodes.size() || nodes[static_cast<size_t>(i)].output != id) return std::nullopt;
+    return i;
+  };
+  if (auto i = cached()) return i;
+  producer_index_.assign(values.size(), -1);
+  for (size_t i = nodes.size(); i-- > 0;) {  // backwards, so the first node writing a value wins, as a scan finds it
+    const ValueId out = nodes[i].output;
+    if (out >= 0 && static_cast<size_t>(out) < values.size()) producer_index_[static_cast<size_t>(out)] = static_cast<NodeId>(i);
+  }
+  return cached();
 }
 
 std::vector<NodeId> Graph::consumers(ValueId id) const {
@@ -119,17 +141,33 @@ void topo_sort(Graph &g) {
 }
 
 bool remove_dead_code(Graph &g) {
-  bool changed = false;
-  for (bool again = true; again;) {
-    again = false;
-    std::set<ValueId> used{g.output};
-    for (const Node &n : g.nodes) used.insert(n.inputs.begin(), n.inputs.end());
-    auto dead = [&](const Node &n) { return !used.count(n.output); };
-    if (std::any_of(g.nodes.begin(), g.nodes.end(), dead)) {
-      std::erase_if(g.nodes, dead);
-      again = changed = true;
-    }
+  // One sweep back from the graph output marks every node it depends on (the graph is acyclic: topo_sort ran).
+  // Repeatedly dropping nodes nobody reads gives the same set but needs one round per link of a dead chain.
+  // Ids out of range are left for verify() to report.
+  const auto valid = [&](ValueId v) { return v >= 0 && static_cast<size_t>(v) < g.values.size(); };
+  std::vector<NodeId> producer_of(g.values.size(), -1);
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (valid(g.nodes[i].output)) producer_of[static_cast<size_t>(g.nodes[i].output)] = static_cast<NodeId>(i);
+  std::vector<char> live(g.nodes.size(), 0);
+  std::vector<ValueId> pending{g.output};
+  while (!pending.empty()) {
+    const ValueId v = pending.back();
+    pending.pop_back();
+    if (!valid(v)) continue;
+    const NodeId p = producer_of[static_cast<size_t>(v)];
+    if (p < 0 || live[static_cast<size_t>(p)]) continue;
+    live[static_cast<size_t>(p)] = 1;
+    const Node &n = g.nodes[static_cast<size_t>(p)];
+    pending.insert(pending.end(), n.inputs.begin(), n.inputs.end());
   }
+  size_t kept = 0;
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (live[i]) {
+      if (kept != i) g.nodes[kept] = std::move(g.nodes[i]);
+      ++kept;
+    }
+  const bool changed = kept != g.nodes.size();
+  g.nodes.resize(kept);
   return changed;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -106,6 +107,12 @@ struct Graph {
   // Index of the node producing `id`, if any.
   std::optional<NodeId> producer(ValueId id) const;
   std::vector<NodeId> consumers(ValueId id) const;
+
+  // Lookup caches for find_value() and producer(), rebuilt on demand from the vectors above, which stay the truth
+  // (graph.cpp says what each relies on). Without them each lookup scans the graph and compiling is quadratic.
+  mutable std::map<std::string, ValueId, std::less<>> name_index_;
+  mutable size_t names_indexed_ = 0;  // values[0, names_indexed_) are in name_index_
+  mutable std::vector<NodeId> producer_index_;
 
   // A user error located at a node of this graph.
   UserError error(const Node &node, const std::string &message) const { return {source, node.name, message}; }

@@ -83,12 +83,19 @@ MemoryPlan plan_memory(const Graph &g) {
   for (Storage &s : plan.workspaces)
     if (s.size > 0) arena.push_back(&s);
   std::stable_sort(arena.begin(), arena.end(), [](const Storage *a, const Storage *b) { return a->size > b->size; });
-  std::vector<const Storage *> placed;
-  for (Storage *sp : arena) {
-    Storage &s = *sp;
+  // placed_at[step]: the arena entries placed so far that are live at that step. Two lifetimes overlap when one
+  // step holds both; looking only there (not at every placed entry) keeps the plan linear in the graph size.
+  std::vector<std::vector<size_t>> placed_at(g.nodes.size());
+  std::vector<size_t> seen_by(arena.size(), SIZE_MAX);  // the entry whose busy list already holds this one
+  for (size_t k = 0; k < arena.size(); ++k) {
+    Storage &s = *arena[k];
     std::vector<std::pair<int64_t, int64_t>> busy;  // [begin, end) in floats
-    for (const Storage *o : placed)
-      if (o->first_use <= s.last_use && s.first_use <= o->last_use) busy.push_back({o->offset, o->offset + o->size});
+    for (int step = s.first_use; step <= s.last_use; ++step)
+      for (size_t o : placed_at[static_cast<size_t>(step)])
+        if (seen_by[o] != k) {
+          seen_by[o] = k;
+          busy.push_back({arena[o]->offset, arena[o]->offset + arena[o]->size});
+        }
     std::sort(busy.begin(), busy.end());
     int64_t offset = 0;
     for (auto [b, e] : busy) {
@@ -97,7 +104,7 @@ MemoryPlan plan_memory(const Graph &g) {
     }
     s.offset = offset;
     plan.arena_floats = std::max(plan.arena_floats, align_up(offset + s.size));
-    placed.push_back(sp);
+    for (int step = s.first_use; step <= s.last_use; ++step) placed_at[static_cast<size_t>(step)].push_back(k);
   }
   for (size_t v = 0; v < plan.values.size(); ++v)
     if (plan.values[v].alias_of != kNoValue) {
@@ -107,10 +114,14 @@ MemoryPlan plan_memory(const Graph &g) {
     }
 
   // The liveness lower bound, to judge the plan by.
+  std::vector<int64_t> live_change(g.nodes.size() + 1, 0);  // summed per step: no pass over all entries per step
+  for (const Storage *s : arena) {
+    live_change[static_cast<size_t>(s->first_use)] += s->size;
+    live_change[static_cast<size_t>(s->last_use) + 1] -= s->size;
+  }
+  int64_t live = 0;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
-    int64_t live = 0;
-    for (const Storage *s : arena)
-      if (s->first_use <= static_cast<int>(i) && static_cast<int>(i) <= s->last_use) live += s->size;
+    live += live_change[i];
     if (live > plan.lower_bound_floats) plan.lower_bound_floats = live, plan.peak_node = static_cast<int>(i);
   }
   return plan;

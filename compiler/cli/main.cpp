@@ -1,4 +1,4 @@
-// The shufflec command line: compile, run, info, compare, convert. User errors print one line and exit 1.
+// The shufflec command line: compile, run, info, compare, convert, flags. User errors print one line and exit 1.
 #include <filesystem>
 #include <iostream>
 #include <cmath>
@@ -52,6 +52,9 @@ commands:
       Compare two float32 files: passes when max|OUT-REF| / max|REF| <= T (default 1e-5).
   convert MODEL -o OUT.json
       Write MODEL as a shufflec JSON graph OUT.json plus its weights file OUT.weights beside it (docs/format.md).
+  flags [--target T]
+      Print, on one line, the C compiler flags the generated C needs for target T (e.g. "-mavx2 -mfma"; empty
+      for the portable C). Build systems ask here rather than keep their own copy (cmake/ShufflecModel.cmake).
 
 MODEL is a .json graph or an .onnx model. For an ONNX model whose input has dynamic dimensions:
   --input-shape NAME=1,3,224,224   the input's full shape (NAME may be left out: "1,3,224,224")
@@ -318,6 +321,13 @@ int cmd_convert(const Args &a) {
   return 0;
 }
 
+int cmd_flags(const Args &a) {
+  if (!a.positional.empty()) throw UserError("", "", "'flags' takes no MODEL, only --target (see shufflec --help)");
+  const TargetDesc target = parse_target(a.options.count("--target") ? a.options.at("--target") : "c");
+  std::cout << fmt::format("{}\n", fmt::join(target.cflags, " "));
+  return 0;
+}
+
 int dispatch(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -330,6 +340,7 @@ int dispatch(int argc, char **argv) {
   if (a.command == "info") return cmd_info(a);
   if (a.command == "compare") return cmd_compare(a);
   if (a.command == "convert") return cmd_convert(a);
+  if (a.command == "flags") return cmd_flags(a);
   if (a.command.empty()) throw UserError("", "", "no command given (see shufflec --help)");
   throw UserError("", "", fmt::format("unknown command '{}' (see shufflec --help)", a.command));
 }

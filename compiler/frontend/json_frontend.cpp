@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "compiler/tensor_io.h"
 #include "ir/op.h"
 #include "ir/verify.h"
 
@@ -99,14 +100,65 @@ struct Reader {
   }
 };
 
-std::vector<char> read_file(const Reader &r, const std::string &path, const char *what) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) r.fail(fmt::format("{} '{}' is a directory", what, path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) r.fail(fmt::format("cannot open {} '{}': {}", what, path, std::strerror(errno)));
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) r.fail(fmt::format("cannot read {} '{}'", what, path));
+// Model and weights files: regular files only (a FIFO or a device would hang the compiler), of bounded size.
+constexpr int64_t kMaxModelFileBytes = int64_t{1} << 30;  // a JSON graph with every weight inline stays far below
+constexpr int64_t kMaxWeightsFileBytes = int64_t{16} << 30;
+
+std::string read_file(const Reader &r, const std::string &path, const char *what, int64_t max_bytes) {
+  std::string bytes, error;
+  if (!read_input_file(path, what, max_bytes, bytes, error)) r.fail(error);
   return bytes;
+}
+
+// A constant or a node, found by the marker that replaced the number nlohmann could not read (see below).
+bool holds_marker(const json &v, const std::string &marker, int levels) {
+  if (v.is_string()) return v.get_ref<const std::string &>() == marker;
+  if (!v.is_structured() || levels == 0) return false;
+  for (const json &e : v)
+    if (holds_marker(e, marker, levels - 1)) return true;
+  return false;
+}
+
+// A number outside double range ("1e400") ends nlohmann's parse with an out_of_range error that gives no position.
+// This parser remembers where the bad token ends, so the error can name the node (or constant) holding it.
+struct DomParserKeepingErrorPosition : nlohmann::detail::json_sax_dom_parser<json> {
+  using nlohmann::detail::json_sax_dom_parser<json>::json_sax_dom_parser;
+  size_t error_end = 0;
+  std::string error_token;
+  template <class Exception>
+  bool parse_error(std::size_t position, const std::string &token, const Exception &ex) {
+    error_end = position;
+    error_token = token;
+    return nlohmann::detail::json_sax_dom_parser<json>::parse_error(position, token, ex);
+  }
+};
+
+[[noreturn]] void fail_number_out_of_range(Reader &r, const std::string &text, size_t end, const std::string &token) {
+  const std::string message = fmt::format("number {} is out of range (it must fit a double)", token);
+  // Parse again with the token replaced by a marker string, then look for the node or constant holding it.
+  const size_t begin = token.empty() ? std::string::npos : text.rfind(token, end);
+  if (begin != std::string::npos) {
+    const std::string marker = std::string(1, '\0') + "shufflec: out of range";
+    const std::string patched = text.substr(0, begin) + "\"\\u0000shufflec: out of range\"" +
+                                text.substr(begin + token.size());
+    const json doc = json::parse(patched, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_object()) {
+      for (const char *list : {"nodes", "constants"}) {
+        const auto it = doc.find(list);
+        if (it == doc.end() || !it->is_array()) continue;
+        for (const json &item : *it) {
+          if (!holds_marker(item, marker, 16)) continue;
+          const auto name = item.is_object() ? item.find("name") : item.end();
+          const std::string n = item.is_object() && name != item.end() && name->is_string() ? name->get<std::string>() : "";
+          if (n.empty()) break;
+          if (std::string(list) == "nodes") r.node = n;
+          else r.where = fmt::format("constant '{}'", n);
+          r.fail(message);
+        }
+      }
+    }
+  }
+  r.fail(message);
 }
 
 Attrs parse_attrs(const Reader &r, OpKind op, const json &j) {
@@ -153,10 +205,13 @@ Attrs parse_attrs(const Reader &r, OpKind op, const json &j) {
 
 Graph load_json_graph(const std::string &path) {
   Reader r{path, "", ""};
-  const std::vector<char> text = read_file(r, path, "model file");
+  const std::string text = read_file(r, path, "model file", kMaxModelFileBytes);
   json doc;
+  DomParserKeepingErrorPosition parser(doc);
   try {
-    doc = json::parse(text.begin(), text.end());
+    json::sax_parse(text, &parser);
+  } catch (const json::out_of_range &) {
+    fail_number_out_of_range(r, text, parser.error_end, parser.error_token);
   } catch (const json::parse_error &e) {
     // Turn nlohmann's byte offset into a line:column a person can jump to.
     size_t line = 1, col = 1;
@@ -201,7 +256,7 @@ Graph load_json_graph(const std::string &path) {
   // Weights file and constants.
   const json constants = doc.contains("constants") ? doc["constants"] : json::array();
   if (!constants.is_array()) r.fail("'constants' must be an array");
-  std::vector<char> weights;
+  std::string weights;
   bool weights_loaded = false;
   int64_t weights_bytes = 0;
   for (const json &c : constants) {
@@ -210,12 +265,13 @@ Graph load_json_graph(const std::string &path) {
     r.where = fmt::format("constant '{}'", v.name);
     v.shape = r.shape(r.field(c, "shape"));
     const int64_t count = v.shape.elements();
-    v.data.resize(static_cast<size_t>(count));
     if (c.contains("offset") == c.contains("values")) r.fail("needs exactly one of 'offset' or 'values'");
+    // data is allocated only once the file is known to hold that many values: a hostile shape allocates nothing.
     if (c.contains("values")) {
       const json &vals = c["values"];
       if (!vals.is_array() || static_cast<int64_t>(vals.size()) != count)
         r.fail(fmt::format("'values' must be an array of {} numbers for shape {}", count, v.shape.str()));
+      v.data.resize(static_cast<size_t>(count));
       for (size_t i = 0; i < vals.size(); ++i) {
         if (!vals[i].is_number()) r.fail(fmt::format("values[{}] is not a number: {}", i, show(vals[i])));
         v.data[i] = vals[i].get<float>();
@@ -226,8 +282,10 @@ Graph load_json_graph(const std::string &path) {
         const std::string file = r.string(r.field(doc, "weights_file"), "weights_file");
         weights_bytes = r.integer(r.field(doc, "weights_bytes"), "weights_bytes");
         if (weights_bytes < 0) r.fail(fmt::format("'weights_bytes' must be >= 0, got {}", weights_bytes));
+        if (weights_bytes > kMaxWeightsFileBytes)
+          r.fail(fmt::format("'weights_bytes' {} is absurdly large (the limit is {})", weights_bytes, kMaxWeightsFileBytes));
         const std::string wpath = (std::filesystem::path(path).parent_path() / file).string();
-        weights = read_file(r, wpath, "weights file");
+        weights = read_file(r, wpath, "weights file", weights_bytes);  // a longer file fails unread
         if (static_cast<int64_t>(weights.size()) < weights_bytes)
           r.fail(fmt::format("weights file '{}' is truncated: {} bytes, expected {}", wpath, weights.size(),
                              weights_bytes));
@@ -242,6 +300,7 @@ Graph load_json_graph(const std::string &path) {
       if (offset > weights_bytes || count * 4 > weights_bytes - offset)
         r.fail(fmt::format("bytes {}..{} lie outside the {}-byte weights file", offset, offset + count * 4,
                            weights_bytes));
+      v.data.resize(static_cast<size_t>(count));
       for (int64_t i = 0; i < count; ++i) {  // little-endian float32, independent of the host's byte order
         const auto *b = reinterpret_cast<const unsigned char *>(weights.data() + offset + 4 * i);
         const uint32_t bits = uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;

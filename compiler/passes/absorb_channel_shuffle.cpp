@@ -41,19 +41,23 @@ bool move_before_per_channel_op(Graph &g, Node &shuffle) {
 bool absorb_channel_shuffle(Graph &g, const PassContext &) {
   using namespace pass_util;
   bool changed = false;
-  for (bool again = true; again;) {
-    again = false;
-    for (size_t i = 0; i < g.nodes.size(); ++i) {
-      Node &shuffle = g.nodes[i];
-      if (shuffle.op != OpKind::ChannelShuffle) continue;
-      if (move_before_per_channel_op(g, shuffle)) {
-        topo_sort(g);
-        again = changed = true;
-        break;
-      }
-      Node *conv = producer(g, shuffle.inputs[0]);
-      if (!conv || conv->op != OpKind::Conv2d || !single_use(g, shuffle.inputs[0]) || conv->inputs.size() > 3)
-        continue;
+  // One sweep in execution order; restarting it (and sorting the graph) after each change made the pass quadratic.
+  for (size_t i = 0; i < g.nodes.size();) {
+    Node &shuffle = g.nodes[i];
+    if (shuffle.op != OpKind::ChannelShuffle || shuffle.inputs.empty()) {
+      ++i;
+      continue;
+    }
+    if (const auto p = g.producer(shuffle.inputs[0]); p && move_before_per_channel_op(g, shuffle)) {
+      // p now reads the shuffle. Only the shuffle read p, so swapping the two keeps the order topological; look at
+      // the shuffle again in p's place, where it may move further up or into a conv.
+      std::swap(g.nodes[static_cast<size_t>(*p)], g.nodes[i]);
+      i = static_cast<size_t>(*p);
+      changed = true;
+      continue;
+    }
+    Node *conv = producer(g, shuffle.inputs[0]);
+    if (conv && conv->op == OpKind::Conv2d && single_use(g, shuffle.inputs[0]) && conv->inputs.size() <= 3) {
       const int64_t M = g.shape(conv->output)[1];
       std::vector<int64_t> map = conv->attrs.out_channel_map;
       if (map.empty())
@@ -61,10 +65,12 @@ bool absorb_channel_shuffle(Graph &g, const PassContext &) {
       for (int64_t &c : map) c = shuffled_position(c, M, shuffle.attrs.groups);
       conv->attrs.out_channel_map = std::move(map);
       replace_uses(g, shuffle.output, shuffle.inputs[0]);
-      remove_dead_code(g);
-      again = changed = true;
-      break;
+      // The shuffle is dead: it stops reading the conv's output (so it does not count as a use) and the pipeline's
+      // remove_dead_code drops it after the pass.
+      shuffle.inputs.clear();
+      changed = true;
     }
+    ++i;
   }
   return changed;
 }

@@ -73,9 +73,8 @@ void replace_uses(Graph &g, ValueId from, ValueId to) {
 }
 
 Node *producer(Graph &g, ValueId v) {
-  for (Node &n : g.nodes)
-    if (n.output == v) return &n;
-  return nullptr;
+  const auto i = g.producer(v);  // cached: a scan here made every pass quadratic in the graph size
+  return i ? &g.nodes[static_cast<size_t>(*i)] : nullptr;
 }
 
 bool single_use(const Graph &g, ValueId v) {

@@ -5,6 +5,8 @@
 #   - the line starts with "shufflec: error: ", then the case's path (and "node 'NAME': " where a node is at
 #     fault), and contains the expected text;
 #   - the output directory is still empty (no half-written output).
+# {FIFO} in the arguments is a FIFO made here (nothing ever writes to it: reading it would hang). A case named
+# *_fifo.json runs from a copy beside a FIFO standing in for its weights file, <stem>.weights.
 # usage: run_case.sh SHUFFLEC CASES_DIR MANIFEST CASE
 set -u
 shufflec=$1 cases=$2 manifest=$3 case=$4
@@ -30,6 +32,12 @@ trap 'rm -rf "$work"' EXIT
 out="$work/out"
 mkdir "$out"
 case_path="$cases/$case"
+mkfifo "$work/fifo"
+if [[ $case == *_fifo.json ]]; then
+  cp "$cases/$case" "$work/$case"
+  mkfifo "$work/${case%.json}.weights"
+  case_path="$work/$case"
+fi
 
 read -r -a words <<<"$args"
 for i in "${!words[@]}"; do
@@ -37,6 +45,7 @@ for i in "${!words[@]}"; do
   w=${w//\{CASES\}/$cases}
   w=${w//\{CASE\}/$case_path}
   w=${w//\{OUT\}/$out}
+  w=${w//\{FIFO\}/$work/fifo}
   words[$i]=$w
 done
 
