@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
+
+#include <unistd.h>
 
 #include "compiler/frontend/json_frontend.h"
 #include "compiler/passes/passes.h"
@@ -96,7 +99,7 @@ TEST_CASE("all passes on and all off agree on 200 random graphs (interpreter)") 
 }
 
 TEST_CASE("all passes on and all off agree on random graphs (compiled C)") {
-  const auto dir = std::filesystem::temp_directory_path() / "shufflec_pass_property";
+  const auto dir = std::filesystem::temp_directory_path() / ("shufflec_pass_property-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   for (uint32_t seed = 1000; seed < 1012; ++seed) {
     const Graph g = random_graph(seed);
@@ -117,7 +120,7 @@ TEST_CASE("all passes on and all off agree on random graphs (compiled C)") {
 }
 
 TEST_CASE("every ShuffleNet variant ends with no shuffle, BN, ReLU, add or copying concat") {
-  const auto dir = std::filesystem::temp_directory_path() / "shufflec_pass_zoo";
+  const auto dir = std::filesystem::temp_directory_path() / ("shufflec_pass_zoo-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   for (const char *groups : {"1", "2", "3", "4", "8"})
     for (const char *scale : {"0.25", "0.5", "1.0", "1.5", "2.0"}) {
@@ -210,7 +213,7 @@ TEST_CASE("SIMD kernels match the interpreter on odd shapes for every target") {
   const std::vector<Shape> shapes = {Shape{{1, 12, 1, 1}}, Shape{{1, 24, 3, 5}}, Shape{{1, 6, 7, 7}},
                                      Shape{{1, 48, 9, 11}}, Shape{{1, 16, 17, 2}}, Shape{{2, 12, 5, 5}},
                                      Shape{{1, 10, 12, 37}}};
-  const auto dir = std::filesystem::temp_directory_path() / "shufflec_simd_targets";
+  const auto dir = std::filesystem::temp_directory_path() / ("shufflec_simd_targets-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const std::vector<TargetUnderTest> targets = available_targets();
   WARN("targets under test: " << targets.size());
@@ -278,7 +281,7 @@ TEST_CASE("depthwise kernels match the interpreter for every stride, kernel, pad
       {{3, 3}, {2, 2}, {1, 1}, {0, 1, 1, 0}}, {{3, 2}, {2, 1}, {1, 3}, {1, 3, 0, 2}},
   };
   const std::vector<TargetUnderTest> targets = kernel_test_targets();
-  const auto dir = std::filesystem::temp_directory_path() / "shufflec_depthwise";
+  const auto dir = std::filesystem::temp_directory_path() / ("shufflec_depthwise-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const Activation acts[] = {Activation::None, Activation::Relu, Activation::Relu6};
   for (size_t i = 0; i < shapes.size(); ++i) {
@@ -355,7 +358,7 @@ TEST_CASE("GEMM conv kernels match the interpreter for every tile path and targe
       {8, 2, {5, 5}, {2, 2}, {1, 1}, {2, 1, 0, 2}},  {9, 3, {3, 2}, {1, 2}, {1, 1}, {1, 0, 1, 1}},
   };
   const std::vector<TargetUnderTest> targets = kernel_test_targets();
-  const auto dir = std::filesystem::temp_directory_path() / "shufflec_gemm";
+  const auto dir = std::filesystem::temp_directory_path() / ("shufflec_gemm-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const Activation acts[] = {Activation::None, Activation::Relu, Activation::Relu6};
   for (size_t i = 0; i < shapes.size(); ++i) {
@@ -408,7 +411,7 @@ TEST_CASE("pool kernels match the interpreter for every window, padding and targ
       {{3, 3}, {1, 1}, {2, 2}, {2, 2, 2, 2}, false}, {{2, 3}, {2, 1}, {3, 2}, {1, 2, 0, 1}, true},
   };
   const std::vector<TargetUnderTest> targets = kernel_test_targets();
-  const auto dir = std::filesystem::temp_directory_path() / "shufflec_pools";
+  const auto dir = std::filesystem::temp_directory_path() / ("shufflec_pools-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const Activation acts[] = {Activation::None, Activation::Relu, Activation::Relu6};
   for (size_t i = 0; i < shapes.size(); ++i) {
