@@ -84,7 +84,6 @@ Graph Converter::run() {
   const NodeProto &last = model_.graph().node(producer_.at(output_name_));
   g_.output = materialize(last, out);
   if (g_.output == g_.input) fail("the graph output is the graph input (the model computes nothing)");
-  resolve_relu6();
   topo_sort(g_);
   infer_shapes(g_);
   remove_dead_code(g_);

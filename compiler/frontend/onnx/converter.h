@@ -10,7 +10,7 @@
 //   ir_builder.cpp     adding IR nodes and constants, materializing views
 //   const_fold.cpp     load-time evaluation of constant subgraphs
 //   ops_*.cpp          the op converters, by family
-//   idioms.cpp         rewrites of ONNX idioms the IR has no single node for
+//   idioms.cpp         channel selection, an ONNX idiom the IR has no single node for
 //   converter.cpp      the op table and the conversion driver
 #pragma once
 #include <array>
@@ -168,7 +168,6 @@ class Converter {
   ValueId materialize(const NodeProto &n, const Sym &s);
   ValueId materialize(const NodeProto &n, int k) { return materialize(n, in(n, k)); }
   ValueId select_channels(const NodeProto &n, ValueId x, int64_t parts, int64_t part, const std::string &name);
-  void resolve_relu6();
 
   // ---- ops --------------------------------------------------------------------------------------------------
   void convert(const NodeProto &n);
@@ -209,11 +208,6 @@ class Converter {
   };
   static const std::map<std::string, OpEntry> &op_table();
 
-  struct Relu6Pending {
-    std::string node;   // the IR placeholder node's name
-    std::string where;  // "node 'X' (Clip)"
-  };
-
   std::string path_;
   const OnnxOptions &options_;
   onnx::ModelProto model_;
@@ -230,7 +224,6 @@ class Converter {
   std::map<const ConstTensor *, ValueId> ir_consts_;
   std::vector<ConstPtr> keep_alive_;  // keeps the keys of ir_consts_ from being reused
   std::map<std::pair<ValueId, std::vector<int64_t>>, ValueId> flattened_;
-  std::vector<Relu6Pending> relu6_;
   std::string input_name_, output_name_;
 };
 

@@ -57,7 +57,8 @@ JsonGraphFiles graph_to_json(const Graph &g, const std::string &weights_file) {
       else if (key == "epsilon") attrs[k] = a.epsilon;
       else if (key == "ceil_mode") attrs[k] = a.ceil_mode;
       else if (key == "count_include_pad") attrs[k] = a.count_include_pad;
-      else if (key == "activation") attrs[k] = std::string(activation_name(a.activation));
+      else if (key == "activation" && (n.op != OpKind::Relu || a.activation == Activation::Relu6))
+        attrs[k] = std::string(activation_name(a.activation));  // relu's is written only when it is relu6
     }
     if (!attrs.empty()) j["attrs"] = attrs;
     node_lines.push_back(std::move(j));

@@ -8,8 +8,8 @@ namespace shufflec::onnx_import {
 
 void Converter::op_relu(const NodeProto &n) { set_value(n, 0, emit(n, OpKind::Relu, {materialize(n, 0)})); }
 
-// Clip(0, 6) is relu6 (an activation attribute of conv2d/dense/add/pools in the IR; resolve_relu6 fuses it later),
-// Clip(0, +inf) is relu.
+// Clip(0, 6) is relu6 (the IR's relu with activation relu6, which the fuse_activation pass moves into its producer
+// like any relu), Clip(0, +inf) is relu.
 void Converter::op_clip(const NodeProto &n) {
   auto bound = [&](int k, double def) {
     ConstPtr c = const_in_opt(n, k, k == 1 ? "min" : "max");
@@ -19,15 +19,11 @@ void Converter::op_clip(const NodeProto &n) {
   };
   const double lo = bound(1, -INFINITY), hi = bound(2, INFINITY);
   const ValueId x = materialize(n, 0);
-  if (lo == 0.0 && hi == 6.0) {
-    const ValueId y = emit(n, OpKind::Relu, {x});
-    relu6_.push_back({g_.value(y).name, fmt::format("node '{}' ({})", label(n), n.op_type())});
-    set_value(n, 0, y);
-  } else if (lo == 0.0 && hi == INFINITY) {
-    set_value(n, 0, emit(n, OpKind::Relu, {x}));
-  } else {
+  Attrs a;
+  if (lo == 0.0 && hi == 6.0) a.activation = Activation::Relu6;
+  else if (!(lo == 0.0 && hi == INFINITY))
     unsupported(n, fmt::format("Clip to [{}, {}]: shufflec supports [0, 6] (relu6) and [0, inf) (relu)", lo, hi));
-  }
+  set_value(n, 0, emit(n, OpKind::Relu, {x}, a));
 }
 
 void Converter::op_add_runtime(const NodeProto &n) {
