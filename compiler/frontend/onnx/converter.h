@@ -10,7 +10,6 @@
 //   ir_builder.cpp     adding IR nodes and constants, materializing views
 //   const_fold.cpp     load-time evaluation of constant subgraphs
 //   ops_*.cpp          the op converters, by family
-//   idioms.cpp         channel selection, an ONNX idiom the IR has no single node for
 //   converter.cpp      the op table and the conversion driver
 #pragma once
 #include <array>
@@ -167,7 +166,7 @@ class Converter {
   }
   ValueId materialize(const NodeProto &n, const Sym &s);
   ValueId materialize(const NodeProto &n, int k) { return materialize(n, in(n, k)); }
-  ValueId select_channels(const NodeProto &n, ValueId x, int64_t parts, int64_t part, const std::string &name);
+  ValueId channel_range(const NodeProto &n, ValueId x, int64_t begin, int64_t end, const std::string &name);
 
   // ---- ops --------------------------------------------------------------------------------------------------
   void convert(const NodeProto &n);

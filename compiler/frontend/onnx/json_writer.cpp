@@ -54,6 +54,8 @@ JsonGraphFiles graph_to_json(const Graph &g, const std::string &weights_file) {
       else if (key == "pads") attrs[k] = a.pads;
       else if (key == "groups") attrs[k] = a.groups;
       else if (key == "axis") attrs[k] = a.axis;
+      else if (key == "begin") attrs[k] = a.begin;
+      else if (key == "end") attrs[k] = a.end;
       else if (key == "epsilon") attrs[k] = a.epsilon;
       else if (key == "ceil_mode") attrs[k] = a.ceil_mode;
       else if (key == "count_include_pad") attrs[k] = a.count_include_pad;

@@ -5,7 +5,17 @@
 
 namespace shufflec::onnx_import {
 
-// Slice: folded on constants; on a run-time [N, C, H, W] tensor, a channel range that is one of k equal parts.
+// Channels [begin, end) of x [N, C, H, W]: the IR's channel_slice, which moves no data when N = 1 (the memory plan
+// makes it a view); all channels are x itself.
+ValueId Converter::channel_range(const NodeProto &n, ValueId x, int64_t begin, int64_t end, const std::string &name) {
+  if (begin == 0 && end == g_.shape(x)[1]) return x;
+  Attrs a;
+  a.begin = begin;
+  a.end = end;
+  return emit(n, OpKind::ChannelSlice, {x}, a, name);
+}
+
+// Slice: folded on constants; on a run-time [N, C, H, W] tensor, a range of channels.
 void Converter::op_slice(const NodeProto &n) {
   const Sym &x = in(n, 0);
   const std::vector<int64_t> d = sym_dims(x);
@@ -58,19 +68,15 @@ void Converter::op_slice(const NodeProto &n) {
   bool only_channels = xs.rank() == 4;
   for (int64_t k = 0; k < rank && only_channels; ++k)
     if (k != 1 && (lo[size_t(k)] != 0 || od[size_t(k)] != d[size_t(k)] || st[size_t(k)] != 1)) only_channels = false;
-  const int64_t C = xs.rank() == 4 ? xs[1] : 0, len = only_channels ? od[1] : 0;
-  if (!only_channels || st[1] != 1 || len < 1 || C % len != 0 || lo[1] % len != 0)
-    unsupported(n, fmt::format("Slice of {} to {}: on computed tensors shufflec supports only a channel range that is "
-                               "one of k equal parts",
+  const int64_t len = only_channels ? od[1] : 0;
+  if (!only_channels || st[1] != 1 || len < 1)
+    unsupported(n, fmt::format("Slice of {} to {}: on computed tensors shufflec supports only a range of channels "
+                               "(axis 1, step 1)",
                                dims_str(d), dims_str(od)));
-  if (len == C) {
-    set_value(n, 0, xv);
-    return;
-  }
-  set_value(n, 0, select_channels(n, xv, C / len, lo[1] / len, label(n)));
+  set_value(n, 0, channel_range(n, xv, lo[1], lo[1] + len, label(n)));
 }
 
-// Split: folded on constants; on a run-time [N, C, H, W] tensor, equal channel parts (ShuffleNet v2's chunk).
+// Split: folded on constants; on a run-time [N, C, H, W] tensor, channel ranges (ShuffleNet v2's chunk).
 void Converter::op_split(const NodeProto &n) {
   const Sym &x = in(n, 0);
   const std::vector<int64_t> d = sym_dims(x);
@@ -104,16 +110,15 @@ void Converter::op_split(const NodeProto &n) {
     return;
   }
   const ValueId xv = materialize(n, x);
-  const bool equal = std::all_of(sizes.begin(), sizes.end(), [&](int64_t s) { return s == sizes[0]; });
-  if (g_.shape(xv).rank() != 4 || axis != 1 || !equal || sizes[0] < 1)
-    unsupported(n, fmt::format("Split of {} along axis {} into {}: on computed tensors shufflec supports equal channel "
-                               "parts",
-                               dims_str(d), axis, dims_str(sizes)));
-  const int64_t parts = int64_t(sizes.size());
-  for (int64_t p = 0; p < parts; ++p) {
-    if (n.output(int(p)).empty() || !consumers_.count(n.output(int(p)))) continue;
-    if (parts == 1) set_value(n, 0, xv);
-    else set_value(n, int(p), select_channels(n, xv, parts, p, clip_text(n.output(int(p)))));
+  if (g_.shape(xv).rank() != 4 || axis != 1)
+    unsupported(n, fmt::format("Split of {} along axis {}: on computed tensors shufflec supports channel parts "
+                               "(axis 1)",
+                               dims_str(d), axis));
+  int64_t at = 0;
+  for (int p = 0; p < n.output_size(); at += sizes[size_t(p)], ++p) {
+    if (n.output(p).empty() || !consumers_.count(n.output(p))) continue;
+    if (sizes[size_t(p)] < 1) unsupported(n, fmt::format("output {} is empty (split size 0) and is used", p));
+    set_value(n, p, channel_range(n, xv, at, at + sizes[size_t(p)], clip_text(n.output(p))));
   }
 }
 
