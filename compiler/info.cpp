@@ -73,6 +73,8 @@ std::string placement(const Graph &g, const MemoryPlan &plan, ValueId v) {
   const Node *p = nullptr;
   for (const Node &n : g.nodes)
     if (n.output == v) p = &n;
+  if (p && p->op == OpKind::ChannelSlice)
+    return fmt::format("in place: channels [{}, {}) of '{}'", p->attrs.begin, p->attrs.end, g.value(s.alias_of).name);
   if (p && op_info(p->op).aliases_input) return fmt::format("in place: reinterprets '{}'", g.value(s.alias_of).name);
   return fmt::format("in place: channel slice of '{}' at +{} floats", g.value(s.alias_of).name, s.alias_offset);
 }

@@ -188,6 +188,7 @@ std::string print_graph(const Graph &g) {
       if (key == "activation" && a.activation != Activation::None)
         attrs.push_back(fmt::format("activation={}", activation_name(a.activation)));
       if (key == "epsilon") attrs.push_back(fmt::format("epsilon={}", a.epsilon));
+      if (key == "begin") attrs.push_back(fmt::format("channels=[{},{})", a.begin, a.end));
       if (key == "ceil_mode" && a.ceil_mode) attrs.push_back("ceil_mode");
       if (key == "count_include_pad") attrs.push_back(fmt::format("count_include_pad={}", a.count_include_pad));
     }

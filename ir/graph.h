@@ -57,6 +57,7 @@ struct Attrs {
   Activation activation = Activation::None;
   bool ceil_mode = false;
   bool count_include_pad = true;
+  int64_t begin = 0, end = 0;  // channel_slice: channels [begin, end)
 
   // Set by passes (compiler/passes/), never read from JSON:
   // conv2d: output channel m is stored at channel out_channel_map[m] (empty: identity). This is how a channel

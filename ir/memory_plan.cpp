@@ -1,6 +1,7 @@
 #include "ir/memory_plan.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "ir/op.h"
 
@@ -8,6 +9,16 @@ namespace shufflec {
 namespace {
 
 int64_t align_up(int64_t n) { return (n + kArenaAlignFloats - 1) / kArenaAlignFloats * kArenaAlignFloats; }
+
+// Where the output of an op that may alias its input (OpInfo::aliases_input) sits inside the input, in floats;
+// none when it cannot be a view. flatten: the same bytes. channel_slice: the channel range, contiguous only when the
+// batch is 1 (with N > 1 each image's range is separate, and the emitted kernel copies them).
+std::optional<int64_t> view_offset(const Graph &g, const Node &n) {
+  if (n.op != OpKind::ChannelSlice) return 0;
+  const Shape &x = g.shape(n.inputs[0]);
+  if (x[0] != 1) return std::nullopt;
+  return n.attrs.begin * x[2] * x[3];
+}
 
 }  // namespace
 
@@ -33,15 +44,18 @@ MemoryPlan plan_memory(const Graph &g) {
   }
   at(g.output).kind = StorageKind::GraphOutput;
 
-  // Lifetimes in node indices, and the aliases: flatten reinterprets its input; an in-place concat's inputs are
-  // slices of its output.
+  // Lifetimes in node indices, and the aliases: flatten reinterprets its input, a channel_slice of one image is a
+  // range of its input; an in-place concat's inputs are slices of its output.
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node &n = g.nodes[i];
     const int step = static_cast<int>(i);
     at(n.output).first_use = at(n.output).last_use = step;
     for (ValueId in : n.inputs) at(in).last_use = std::max(at(in).last_use, step);
     if (op_info(n.op).aliases_input && n.output != g.output && !g.is_constant(n.inputs[0])) {
-      at(n.output).alias_of = n.inputs[0];
+      if (const std::optional<int64_t> offset = view_offset(g, n)) {
+        at(n.output).alias_of = n.inputs[0];
+        at(n.output).alias_offset = *offset;
+      }
     }
     if (n.op == OpKind::Concat && n.attrs.in_place) {
       const Shape &os = g.shape(n.output);

@@ -15,7 +15,8 @@ struct Storage {
   int64_t size = 0;    // in floats
   int first_use = -1;  // node index defining it (-1: before the first node)
   int last_use = -1;   // last node index reading it
-  ValueId alias_of = kNoValue;  // lives inside the storage of this value: flatten's input, a concat's slice
+  ValueId alias_of = kNoValue;  // lives inside the storage of this value: flatten's or channel_slice's input,
+                                // or the concat it is a slice of
   int64_t alias_offset = 0;     // in floats, from the start of alias_of's storage
 };
 

@@ -179,6 +179,8 @@ Attrs parse_attrs(const Reader &r, OpKind op, const json &j) {
     else if (key == "pads") a.pads = r.pads(v);
     else if (key == "groups") a.groups = r.integer(v, "groups");
     else if (key == "axis") a.axis = r.integer(v, "axis");
+    else if (key == "begin") a.begin = r.integer(v, "begin");
+    else if (key == "end") a.end = r.integer(v, "end");
     else if (key == "ceil_mode") a.ceil_mode = r.boolean(v, "ceil_mode");
     else if (key == "count_include_pad") a.count_include_pad = r.boolean(v, "count_include_pad");
     else if (key == "epsilon") {
@@ -198,6 +200,8 @@ Attrs parse_attrs(const Reader &r, OpKind op, const json &j) {
   if (has_kernel && !j.contains("kernel")) r.fail(fmt::format("{} needs the attribute 'kernel'", info.name));
   if (has_kernel && !has_stride) a.stride = a.kernel;  // pools default to non-overlapping windows
   if (op == OpKind::ChannelShuffle && !j.contains("groups")) r.fail("channel_shuffle needs the attribute 'groups'");
+  if (op == OpKind::ChannelSlice && !(j.contains("begin") && j.contains("end")))
+    r.fail("channel_slice needs the attributes 'begin' and 'end'");
   return a;
 }
 

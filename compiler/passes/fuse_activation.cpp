@@ -1,6 +1,7 @@
 // fuse_activation: relu(x) becomes the epilogue of x's producer when that producer has an activation slot and
 // nothing else reads x. relu(concat(a, b, ...)) = concat(relu(a), relu(b), ...), so a ReLU after a concat moves
-// into each of the concat's producers.
+// into each of the concat's producers. The same holds for relu6 (a relu node with activation relu6, ONNX's
+// Clip(0, 6)): both are elementwise clamps.
 #include <algorithm>
 
 #include "compiler/passes/passes.h"
@@ -19,6 +20,11 @@ bool has_activation_slot(const Node &n) {
   }
 }
 
+// The clamp a relu node applies (its activation attribute; the default is relu).
+Activation clamp_of(const Node &relu) {
+  return relu.attrs.activation == Activation::Relu6 ? Activation::Relu6 : Activation::Relu;
+}
+
 }  // namespace
 
 bool fuse_activation(Graph &g, const PassContext &) {
@@ -30,7 +36,7 @@ bool fuse_activation(Graph &g, const PassContext &) {
     Node *p = producer(g, relu.inputs[0]);
     if (!p) continue;
     if (has_activation_slot(*p)) {
-      p->attrs.activation = Activation::Relu;
+      p->attrs.activation = clamp_of(relu);
     } else if (p->op == OpKind::Concat) {
       std::vector<Node *> producers;
       bool all = true;
@@ -40,7 +46,7 @@ bool fuse_activation(Graph &g, const PassContext &) {
         producers.push_back(q);
       }
       if (!all) continue;
-      for (Node *q : producers) q->attrs.activation = Activation::Relu;
+      for (Node *q : producers) q->attrs.activation = clamp_of(relu);
     } else {
       continue;
     }

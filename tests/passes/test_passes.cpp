@@ -75,6 +75,31 @@ TEST_CASE("fuse_activation keeps relu when its input is read twice or the produc
   CHECK(count_ops(after, OpKind::Relu) == 2);
 }
 
+TEST_CASE("fuse_activation moves relu6 into conv and through a concat, as it does relu") {
+  GraphBuilder b(Shape{{1, 4, 6, 6}});
+  Attrs relu6;
+  relu6.activation = Activation::Relu6;
+  auto c = b.node("r1", OpKind::Relu, {b.conv("conv", b.input(), 4, 3)}, relu6);
+  auto p = b.avg_pool("pool", b.input(), 1);
+  auto q = b.conv("conv2", b.input(), 3, 1);
+  auto cat = b.node("r2", OpKind::Relu, {b.node("cat", OpKind::Concat, {p, q})}, relu6);
+  auto out = b.node("out", OpKind::Concat, {c, cat});
+  Graph after = run_and_compare(b.finish(out), fuse_activation, true);
+  CHECK(count_ops(after, OpKind::Relu) == 0);
+  for (const Node &n : after.nodes)
+    if (n.op != OpKind::Concat) CHECK(n.attrs.activation == Activation::Relu6);
+}
+
+TEST_CASE("fuse_activation keeps a relu6 whose producer has no epilogue: it runs standalone") {
+  GraphBuilder b(Shape{{1, 4, 6, 6}});
+  Attrs relu6;
+  relu6.activation = Activation::Relu6;
+  auto r = b.node("r6", OpKind::Relu, {b.shuffle("shuffle", b.conv("conv", b.input(), 4, 3), 2)}, relu6);
+  Graph after = run_and_compare(b.finish(r), fuse_activation, false);
+  REQUIRE(count_ops(after, OpKind::Relu) == 1);
+  CHECK(after.nodes.back().attrs.activation == Activation::Relu6);
+}
+
 TEST_CASE("fuse_residual makes add + relu the epilogue of the conv feeding it") {
   GraphBuilder b(Shape{{1, 6, 5, 5}});
   auto x = b.relu("x", b.conv("stem", b.input(), 6, 3));

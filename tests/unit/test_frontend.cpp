@@ -233,7 +233,7 @@ TEST_CASE("frontend: errors name the file and the node", "[frontend][errors]") {
 
   const UserError attr = err(model("", R"({"name": "n1", "op": "relu", "inputs": ["x"], "attrs": {"alpha": 1}})", "n1"));
   CHECK(attr.node() == "n1");
-  CHECK_THAT(attr.message(), Contains("unknown attribute 'alpha' for relu (accepted: none)"));
+  CHECK_THAT(attr.message(), Contains("unknown attribute 'alpha' for relu (accepted: activation)"));
 
   const UserError typed =
       err(model("", R"({"name": "s", "op": "channel_shuffle", "inputs": ["x"], "attrs": {"groups": "2"}})", "s"));

@@ -107,6 +107,14 @@ TEST_CASE("relu reference", "[ops][relu][reference]") {
   CHECK(y[1] == 3.0f);
 }
 
+TEST_CASE("relu with activation relu6 clamps to [0, 6], with relu or none it is max(x, 0)",
+          "[ops][relu][reference]") {
+  const std::vector<float> x{-1.0f, 0.0f, 2.5f, 6.0f, 7.5f, 1e30f, std::nanf("")};
+  require_close(unary(OpKind::Relu, S({1, 7}), x, A().act(Activation::Relu6)), {0, 0, 2.5f, 6, 6, 6, 0});
+  for (Activation a : {Activation::None, Activation::Relu})
+    require_close(unary(OpKind::Relu, S({7}), x, A().act(a)), {0, 0, 2.5f, 6, 7.5f, 1e30f, 0});
+}
+
 TEST_CASE("channel_shuffle reference: output channel i*g + j is input channel j*n + i", "[ops][channel_shuffle][reference]") {
   const std::vector<float> x = iota(6, 0.0f);  // channel c holds c
   // groups 2, n = 3: [0, 3, 1, 4, 2, 5].

@@ -115,11 +115,6 @@ def cases():
     m = model([helper.make_node("Clip", ["x", "lo", "hi"], ["y"], name="clip")],
               [tensor("lo", np.float32(-1.0)), tensor("hi", np.float32(1.0))])
     c["clip_range"] = (m, ["node 'clip' (Clip): unsupported Clip to [-1, 1]"], "")
-    m = model([helper.make_node("Flatten", ["x"], ["f"], name="flat"),
-               helper.make_node("Relu", ["f"], ["r"], name="relu"),
-               helper.make_node("Clip", ["r", "lo", "hi"], ["y"], name="relu6")],
-              [tensor("lo", np.float32(0.0)), tensor("hi", np.float32(6.0))])
-    c["relu6_unfusable"] = (m, ["node 'relu6' (Clip): unsupported relu6 (Clip to [0, 6]) of [1, 48]"], "")
     m = model([helper.make_node("Transpose", ["x"], ["t"], name="nhwc", perm=[0, 2, 3, 1]),
                helper.make_node("Relu", ["t"], ["y"], name="relu")])
     c["transpose"] = (m, ["node 'nhwc' (Transpose): unsupported Transpose perm [0, 2, 3, 1] of [1, 3, 4, 4]"], "")

@@ -1,5 +1,5 @@
-// Elementwise and data-movement kernels: add, relu, batch_norm (unfolded), channel_shuffle (not absorbed), concat
-// (not in place), flatten (when it does not alias), softmax.
+// Elementwise and data-movement kernels: add, relu/relu6, batch_norm (unfolded), channel_shuffle (not absorbed),
+// concat (not in place), flatten and channel_slice (when they are no view), softmax.
 #include "targets/codegen/c_text.h"
 #include "targets/codegen/kernel_table.h"
 
@@ -12,11 +12,13 @@ void emit_Add(KernelEmitContext &ctx) {
   ctx.w.line("{}[i] = {};", ctx.out, activation_c(ctx.node.attrs.activation, "v"));
 }
 
+// relu, or relu6 when its activation says so.
 void emit_Relu(KernelEmitContext &ctx) {
+  const Activation clamp = ctx.node.attrs.activation == Activation::Relu6 ? Activation::Relu6 : Activation::Relu;
   const int64_t count = ctx.graph.shape(ctx.node.output).elements();
   auto loop = ctx.w.block("for (int i = 0; i < {}; ++i)", count);
   ctx.w.line("const float v = {}[i];", ctx.in[0]);
-  ctx.w.line("{}[i] = {};", ctx.out, activation_c(Activation::Relu, "v"));
+  ctx.w.line("{}[i] = {};", ctx.out, activation_c(clamp, "v"));
 }
 
 void emit_BatchNorm(KernelEmitContext &ctx) {
@@ -60,6 +62,14 @@ void emit_Concat(KernelEmitContext &ctx) {
 void emit_Flatten(KernelEmitContext &ctx) {
   const int64_t count = ctx.graph.shape(ctx.node.output).elements();
   ctx.w.line("if ({} != {}) memcpy({}, {}, {} * sizeof(float));", ctx.out, ctx.in[0], ctx.out, ctx.in[0], count);
+}
+
+// channel_slice when its output is no view of its input (N > 1, or the graph output): one copy per image.
+void emit_ChannelSlice(KernelEmitContext &ctx) {
+  const Shape &s = ctx.graph.shape(ctx.node.inputs[0]);
+  const int64_t plane = s[2] * s[3], block = (ctx.node.attrs.end - ctx.node.attrs.begin) * plane;
+  ctx.w.line("for (int n = 0; n < {}; ++n) memcpy({} + n * {}, {} + n * {} + {}, {} * sizeof(float));", s[0],
+             ctx.out, block, ctx.in[0], s[1] * plane, ctx.node.attrs.begin * plane, block);
 }
 
 void emit_Softmax(KernelEmitContext &ctx) {
