@@ -216,12 +216,12 @@ Graph load_json_graph(const std::string &path) {
     r.where = fmt::format("constant '{}'", v.name);
     v.shape = r.shape(r.field(c, "shape"));
     const int64_t count = v.shape.elements();
-    v.data.resize(static_cast<size_t>(count));
     if (c.contains("offset") == c.contains("values")) r.fail("needs exactly one of 'offset' or 'values'");
     if (c.contains("values")) {
       const json &vals = c["values"];
       if (!vals.is_array() || static_cast<int64_t>(vals.size()) != count)
         r.fail(fmt::format("'values' must be an array of {} numbers for shape {}", count, v.shape.str()));
+      v.data.resize(static_cast<size_t>(count));  // after the check: a 30-byte file must not allocate 8 GB
       for (size_t i = 0; i < vals.size(); ++i) {
         if (!vals[i].is_number()) r.fail(fmt::format("values[{}] is not a number: {}", i, show(vals[i])));
         v.data[i] = vals[i].get<float>();
@@ -248,6 +248,7 @@ Graph load_json_graph(const std::string &path) {
       if (offset > weights_bytes || count * 4 > weights_bytes - offset)
         r.fail(fmt::format("bytes {}..{} lie outside the {}-byte weights file", offset, offset + count * 4,
                            weights_bytes));
+      v.data.resize(static_cast<size_t>(count));
       for (int64_t i = 0; i < count; ++i) {  // little-endian float32, independent of the host's byte order
         const auto *b = reinterpret_cast<const unsigned char *>(weights.data() + offset + 4 * i);
         const uint32_t bits = uint32_t(b[0]) | uint32_t(b[1]) << 8 | uint32_t(b[2]) << 16 | uint32_t(b[3]) << 24;
