@@ -44,6 +44,44 @@ std::string clip_text(const std::string &s, size_t max = 160) {
   return s.size() <= max ? s : s.substr(0, max) + "...";
 }
 
+// ONNX strings are UTF-8, but protobuf does not check it for ONNX's proto2 schema. A name that is not cannot be
+// written to JSON (`shufflec convert`) and would print as garbage, so the model is refused.
+bool valid_utf8(const std::string &s) {
+  static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};  // shorter forms are overlong
+  for (size_t i = 0; i < s.size();) {
+    const auto lead = static_cast<unsigned char>(s[i]);
+    const size_t len = lead < 0x80 ? 1
+                       : (lead & 0xe0) == 0xc0 ? 2
+                       : (lead & 0xf0) == 0xe0 ? 3
+                       : (lead & 0xf8) == 0xf0 ? 4
+                                               : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    if (len == 1) {
+      ++i;
+      continue;
+    }
+    uint32_t cp = lead & (0x7f >> len);
+    for (size_t k = 1; k < len; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (c & 0x3f);
+    }
+    if (cp < kMinForLength[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += len;
+  }
+  return true;
+}
+
+// A name that is not valid UTF-8, for the error message: bytes from 0x80 up as \xNN.
+std::string escape_high_bytes(const std::string &s) {
+  std::string out;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    out += u < 0x80 ? std::string(1, c) : fmt::format("\\x{:02x}", u);
+  }
+  return out;
+}
+
 std::string label(const NodeProto &n) {
   if (!n.name().empty()) return clip_text(n.name());
   if (n.output_size() > 0 && !n.output(0).empty()) return clip_text(n.output(0));
@@ -425,8 +463,15 @@ void Converter::check_structure() {
   if (output_name_.empty()) fail("the graph output has an empty name");
   std::set<std::string> graph_inputs;
   for (const auto &vi : graph.input()) graph_inputs.insert(vi.name());
+  auto check_utf8 = [&](const std::string &name, const char *what) {
+    if (!valid_utf8(name)) fail(fmt::format("{} '{}' is not valid UTF-8", what, escape_high_bytes(clip_text(name))));
+  };
+  for (const std::string &name : graph_inputs) check_utf8(name, "graph input");
   for (int k = 0; k < graph.node_size(); ++k) {
     const NodeProto &n = graph.node(k);
+    check_utf8(n.name(), "node name");
+    for (const std::string &t : n.input()) check_utf8(t, "tensor name");
+    for (const std::string &t : n.output()) check_utf8(t, "tensor name");
     for (const std::string &o : n.output()) {
       if (o.empty()) continue;
       if (initializers_.count(o) || graph_inputs.count(o))
@@ -2002,10 +2047,13 @@ JsonGraphFiles graph_to_json(const Graph &g, const std::string &weights_file) {
     if (!attrs.empty()) j["attrs"] = attrs;
     node_lines.push_back(std::move(j));
   }
-  auto kv = [](const char *key, const ojson &v) { return "  " + ojson(key).dump() + ": " + v.dump(); };
-  auto list = [](const std::vector<ojson> &items) {
+  // Names from the model are valid UTF-8 (both frontends check), but the graph name and `converted_from` may come
+  // from a file name, which can hold any bytes: those are written as U+FFFD rather than thrown on.
+  auto text = [](const ojson &v) { return v.dump(-1, ' ', false, ojson::error_handler_t::replace); };
+  auto kv = [&](const char *key, const ojson &v) { return "  " + ojson(key).dump() + ": " + text(v); };
+  auto list = [&](const std::vector<ojson> &items) {
     std::string s = "[";
-    for (size_t k = 0; k < items.size(); ++k) s += (k ? ",\n    " : "\n    ") + items[k].dump();
+    for (size_t k = 0; k < items.size(); ++k) s += (k ? ",\n    " : "\n    ") + text(items[k]);
     return s + (items.empty() ? "]" : "\n  ]");
   };
   ojson input = ojson::object();
