@@ -16,6 +16,7 @@ trap 'rm -rf "$work"' EXIT
 if [ -z "$corpus" ]; then corpus=$work/corpus; fi
 if [ -z "$artifacts" ]; then artifacts=$(mktemp -d "${TMPDIR:-/tmp}/shufflec-fuzz-artifacts.XXXXXX"); fi
 mkdir -p "$corpus" "$artifacts"
+known_artifacts=$(ls -A "$artifacts" | wc -l)
 cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
 
 dict=()
@@ -25,6 +26,8 @@ status=0
 # reached with far smaller ones (the large seeds are still run whole once).
 "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
   -artifact_prefix="$artifacts/" "${dict[@]}" ${FUZZ_FLAGS:-} "$corpus" || status=$?
+# With -fork=1 -ignore_crashes=1 the exit status stays 0 after a finding: the artifacts tell.
+if [ "$status" -eq 0 ] && [ "$(ls -A "$artifacts" | wc -l)" -gt "$known_artifacts" ]; then status=1; fi
 if [ "$status" -ne 0 ]; then
   echo "FAIL: $name found an input that crashes, hangs or runs out of memory (exit status $status):"
   ls -l "$artifacts"
