@@ -7,8 +7,6 @@ if(SHUFFLEC_FUZZ)
     message(FATAL_ERROR "SHUFFLEC_FUZZ needs clang (libFuzzer): configure with -DCMAKE_CXX_COMPILER=clang++-14 "
                         "-DCMAKE_C_COMPILER=clang-14")
   endif()
-  # vptr is left out: LLVM's Support library is built without RTTI, so its classes have no typeinfo to check.
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize=vptr -fno-sanitize-recover=all
-                      -fno-omit-frame-pointer)
-  add_link_options(-fsanitize=address,undefined -fno-sanitize=vptr)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
 endif()
