@@ -226,6 +226,12 @@ Graph load_json_graph(const std::string &path) {
     std::string what = e.what();
     if (auto p = what.find("syntax error"); p != std::string::npos) what = what.substr(p);
     r.fail(fmt::format("invalid JSON at line {}, column {}: {}", line, col, what));
+  } catch (const json::out_of_range &e) {
+    // A number outside double range (1e400): nlohmann reports "[json.exception.out_of_range.406] number overflow
+    // parsing '1e400'", with no position; the number itself is shown.
+    std::string what = e.what();
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    r.fail(fmt::format("invalid JSON: {} (outside the range of a double)", what));
   }
   if (!doc.is_object()) r.fail("the model must be a JSON object");
   if (!doc.contains("format") || doc["format"] != "shufflec-graph")
@@ -275,7 +281,7 @@ Graph load_json_graph(const std::string &path) {
       const json &vals = c["values"];
       if (!vals.is_array() || static_cast<int64_t>(vals.size()) != count)
         r.fail(fmt::format("'values' must be an array of {} numbers for shape {}", count, v.shape.str()));
-      v.data.resize(static_cast<size_t>(count));
+      v.data.resize(static_cast<size_t>(count));  // after the check: a 30-byte file must not allocate 8 GB
       for (size_t i = 0; i < vals.size(); ++i) {
         if (!vals[i].is_number()) r.fail(fmt::format("values[{}] is not a number: {}", i, show(vals[i])));
         v.data[i] = vals[i].get<float>();

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "compiler/frontend/json_frontend.h"
+#include "compiler/frontend/onnx_frontend.h"
 #include "helpers.h"
 
 using namespace shufflec;
@@ -290,4 +291,19 @@ TEST_CASE("frontend: hostile input gives a one-line error, not a crash", "[front
   CHECK(nl.node() == "a\nb");
   CHECK(std::string(nl.what()).find('\n') == std::string::npos);
   CHECK_THAT(std::string(nl.what()), Contains("node 'a\\nb': unknown op 'nope'"));
+}
+
+// Found by fuzzing (docs/fuzzing.md): `convert` threw nlohmann's "invalid UTF-8" on a model named after its file.
+TEST_CASE("frontend: convert writes a model whose file name is not UTF-8", "[frontend]") {
+  TempDir dir;
+  std::string text = model("", R"({"name": "r", "op": "relu", "inputs": ["x"]})", "r");
+  text.replace(text.find(R"("name": "m",)"), std::string(R"("name": "m",)").size(), "");
+  const Graph g = load_text(dir, text, "\xff.json");
+  const JsonGraphFiles files = graph_to_json(g, "back.weights");
+  write_file(dir / "back.json", files.json);
+  const Graph back = load_json_graph(dir / "back.json");
+  CHECK(back.name == "\xef\xbf\xbd");  // U+FFFD
+  Graph renamed = g;
+  renamed.name = back.name;
+  CHECK(print_graph(back) == print_graph(renamed));
 }

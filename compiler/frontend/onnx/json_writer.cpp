@@ -65,10 +65,13 @@ JsonGraphFiles graph_to_json(const Graph &g, const std::string &weights_file) {
     if (!attrs.empty()) j["attrs"] = attrs;
     node_lines.push_back(std::move(j));
   }
-  auto kv = [](const char *key, const ojson &v) { return "  " + ojson(key).dump() + ": " + v.dump(); };
-  auto list = [](const std::vector<ojson> &items) {
+  // Names from the model are valid UTF-8 (both frontends check), but the graph name and `converted_from` may come
+  // from a file name, which can hold any bytes: those are written as U+FFFD rather than thrown on.
+  auto text = [](const ojson &v) { return v.dump(-1, ' ', false, ojson::error_handler_t::replace); };
+  auto kv = [&](const char *key, const ojson &v) { return "  " + ojson(key).dump() + ": " + text(v); };
+  auto list = [&](const std::vector<ojson> &items) {
     std::string s = "[";
-    for (size_t k = 0; k < items.size(); ++k) s += (k ? ",\n    " : "\n    ") + items[k].dump();
+    for (size_t k = 0; k < items.size(); ++k) s += (k ? ",\n    " : "\n    ") + text(items[k]);
     return s + (items.empty() ? "]" : "\n  ]");
   };
   ojson input = ojson::object();

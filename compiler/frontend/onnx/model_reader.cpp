@@ -44,6 +44,48 @@ void Converter::read_model() {
 }
 
 // Producers, liveness from the graph output, missing tensors, cycles; fills producer_, consumers_ and order_.
+namespace {
+
+// ONNX strings are UTF-8, but protobuf does not check it for ONNX's proto2 schema. A name that is not cannot be
+// written to JSON (`shufflec convert`) and would print as garbage, so the model is refused.
+bool valid_utf8(const std::string &s) {
+  static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};  // shorter forms are overlong
+  for (size_t i = 0; i < s.size();) {
+    const auto lead = static_cast<unsigned char>(s[i]);
+    const size_t len = lead < 0x80 ? 1
+                       : (lead & 0xe0) == 0xc0 ? 2
+                       : (lead & 0xf0) == 0xe0 ? 3
+                       : (lead & 0xf8) == 0xf0 ? 4
+                                               : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    if (len == 1) {
+      ++i;
+      continue;
+    }
+    uint32_t cp = lead & (0x7f >> len);
+    for (size_t k = 1; k < len; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (c & 0x3f);
+    }
+    if (cp < kMinForLength[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += len;
+  }
+  return true;
+}
+
+// A name that is not valid UTF-8, for the error message: bytes from 0x80 up as \xNN.
+std::string escape_high_bytes(const std::string &s) {
+  std::string out;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    out += u < 0x80 ? std::string(1, c) : fmt::format("\\x{:02x}", u);
+  }
+  return out;
+}
+
+}  // namespace
+
 void Converter::check_structure() {
   const auto &graph = model_.graph();
   if (graph.output_size() != 1)
@@ -53,8 +95,15 @@ void Converter::check_structure() {
   if (output_name_.empty()) fail("the graph output has an empty name");
   std::set<std::string> graph_inputs;
   for (const auto &vi : graph.input()) graph_inputs.insert(vi.name());
+  auto check_utf8 = [&](const std::string &name, const char *what) {
+    if (!valid_utf8(name)) fail(fmt::format("{} '{}' is not valid UTF-8", what, escape_high_bytes(clip_text(name))));
+  };
+  for (const std::string &name : graph_inputs) check_utf8(name, "graph input");
   for (int k = 0; k < graph.node_size(); ++k) {
     const NodeProto &n = graph.node(k);
+    check_utf8(n.name(), "node name");
+    for (const std::string &t : n.input()) check_utf8(t, "tensor name");
+    for (const std::string &t : n.output()) check_utf8(t, "tensor name");
     for (const std::string &o : n.output()) {
       if (o.empty()) continue;
       if (initializers_.count(o) || graph_inputs.count(o))
