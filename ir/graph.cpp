@@ -35,6 +35,22 @@ std::optional<OpKind> op_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view attr_name(AttrId id) {
+  switch (id) {
+#define SHUFFLEC_ATTR(id, field, kind, print) \
+  case AttrId::id: return #field;
+#include "ir/attributes.def"
+  }
+  return "";
+}
+
+std::optional<AttrId> attr_from_name(std::string_view name) {
+#define SHUFFLEC_ATTR(id, field, kind, print) \
+  if (name == #field) return AttrId::id;
+#include "ir/attributes.def"
+  return std::nullopt;
+}
+
 std::string_view activation_name(Activation a) {
   switch (a) {
     case Activation::None: return "none";
@@ -171,6 +187,30 @@ bool remove_dead_code(Graph &g) {
   return changed;
 }
 
+namespace {
+
+std::string attr_text(const std::array<int64_t, 2> &v) { return fmt::format("{}", fmt::join(v, "x")); }
+std::string attr_text(const std::array<int64_t, 4> &v) { return fmt::format("{}", fmt::join(v, ",")); }
+std::string attr_text(int64_t v) { return fmt::to_string(v); }
+std::string attr_text(double v) { return fmt::to_string(v); }
+std::string attr_text(bool v) { return v ? "true" : "false"; }
+std::string attr_text(Activation v) { return std::string(activation_name(v)); }
+
+// "name=value", for the attributes ir/attributes.def prints always or when they differ from their default.
+void print_attr(AttrId id, const Attrs &a, std::vector<std::string> &out) {
+  static const Attrs defaults;
+  switch (id) {
+#define SHUFFLEC_ATTR(id, field, kind, print)                                                      \
+  case AttrId::id:                                                                                 \
+    if (std::string_view(#print) == "Always" || a.field != defaults.field)                         \
+      out.push_back(fmt::format("{}={}", #field, attr_text(a.field)));                             \
+    return;
+#include "ir/attributes.def"
+  }
+}
+
+}  // namespace
+
 std::string print_graph(const Graph &g) {
   std::string out = fmt::format("graph '{}'\n  input %{} {}\n", g.name, g.value(g.input).name, g.shape(g.input).str());
   for (const Node &n : g.nodes) {
@@ -178,20 +218,7 @@ std::string print_graph(const Graph &g) {
     std::vector<std::string> ins, attrs;
     for (ValueId v : n.inputs) ins.push_back((g.is_constant(v) ? "@" : "%") + g.value(v).name);
     const Attrs &a = n.attrs;
-    for (std::string_view key : info.attrs) {
-      if (key == "stride") attrs.push_back(fmt::format("stride={}", fmt::join(a.stride, "x")));
-      if (key == "kernel") attrs.push_back(fmt::format("kernel={}", fmt::join(a.kernel, "x")));
-      if (key == "dilation" && a.dilation != std::array<int64_t, 2>{1, 1})
-        attrs.push_back(fmt::format("dilation={}", fmt::join(a.dilation, "x")));
-      if (key == "pads") attrs.push_back(fmt::format("pads={}", fmt::join(a.pads, ",")));
-      if (key == "groups") attrs.push_back(fmt::format("groups={}", a.groups));
-      if (key == "activation" && a.activation != Activation::None)
-        attrs.push_back(fmt::format("activation={}", activation_name(a.activation)));
-      if (key == "epsilon") attrs.push_back(fmt::format("epsilon={}", a.epsilon));
-      if (key == "begin") attrs.push_back(fmt::format("channels=[{},{})", a.begin, a.end));
-      if (key == "ceil_mode" && a.ceil_mode) attrs.push_back("ceil_mode");
-      if (key == "count_include_pad") attrs.push_back(fmt::format("count_include_pad={}", a.count_include_pad));
-    }
+    for (AttrId id : info.attrs) print_attr(id, a, attrs);
     // Decisions made by passes.
     if (!a.out_channel_map.empty()) {
       const size_t shown = std::min<size_t>(a.out_channel_map.size(), 8);

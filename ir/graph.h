@@ -44,6 +44,14 @@ inline constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;
 enum class Activation { None, Relu, Relu6 };
 std::string_view activation_name(Activation a);
 
+// The attributes a node may carry, from ir/attributes.def (its JSON name is the field's name).
+enum class AttrId {
+#define SHUFFLEC_ATTR(id, field, kind, print) id,
+#include "ir/attributes.def"
+};
+std::string_view attr_name(AttrId id);
+std::optional<AttrId> attr_from_name(std::string_view name);
+
 // One attribute record shared by all ops; each op reads the fields its table entry lists (ir/op.h) and the
 // frontend rejects the others. Window fields are {height, width}; pads are {top, left, bottom, right}.
 struct Attrs {

@@ -27,7 +27,7 @@ struct OpInfo {
   std::string_view name;
   std::vector<InputSpec> inputs;
   bool variadic;  // accepts any number >= 2 of inputs shaped like inputs[0] (concat)
-  std::vector<std::string_view> attrs;  // attributes accepted in JSON
+  std::vector<AttrId> attrs;  // attributes accepted in JSON (ir/attributes.def)
   // Verifies the node (inputs, attributes) and returns its output shape. Throws UserError.
   Shape (*infer)(const Graph &g, const Node &n);
   // The oracle: plain loops, double accumulation.

@@ -161,42 +161,46 @@ struct DomParserKeepingErrorPosition : nlohmann::detail::json_sax_dom_parser<jso
   r.fail(message);
 }
 
+// One attribute's value, by its kind in ir/attributes.def.
+void parse_attr(const Reader &r, const json &v, const char *name, std::array<int64_t, 2> &out) { out = r.pair(v, name); }
+void parse_attr(const Reader &r, const json &v, const char *, std::array<int64_t, 4> &out) { out = r.pads(v); }
+void parse_attr(const Reader &r, const json &v, const char *name, int64_t &out) { out = r.integer(v, name); }
+void parse_attr(const Reader &r, const json &v, const char *name, bool &out) { out = r.boolean(v, name); }
+void parse_attr(const Reader &r, const json &v, const char *name, double &out) {
+  if (!v.is_number()) r.fail(fmt::format("'{}' must be a number, got {}", name, show(v)));
+  out = v.get<double>();
+}
+void parse_attr(const Reader &r, const json &v, const char *name, Activation &out) {
+  const std::string s = r.string(v, name);
+  if (s == "none") out = Activation::None;
+  else if (s == "relu") out = Activation::Relu;
+  else if (s == "relu6") out = Activation::Relu6;
+  else r.fail(fmt::format("unknown activation '{}' (expected none, relu or relu6)", s));
+}
+
 Attrs parse_attrs(const Reader &r, OpKind op, const json &j) {
   Attrs a;
   // No "attrs" (null) reads as {}: the checks for required attributes below still apply.
   if (!j.is_null() && !j.is_object()) r.fail(fmt::format("'attrs' must be an object, got {}", j.type_name()));
   const OpInfo &info = op_info(op);
+  auto accepts = [&](AttrId id) { return std::find(info.attrs.begin(), info.attrs.end(), id) != info.attrs.end(); };
   bool has_stride = false;
   for (auto &[key, v] : j.items()) {
-    if (std::find(info.attrs.begin(), info.attrs.end(), key) == info.attrs.end()) {
-      std::vector<std::string> accepted(info.attrs.begin(), info.attrs.end());
+    const std::optional<AttrId> id = attr_from_name(key);
+    if (!id || !accepts(*id)) {
+      std::vector<std::string_view> accepted;
+      for (AttrId k : info.attrs) accepted.push_back(attr_name(k));
       r.fail(fmt::format("unknown attribute '{}' for {} (accepted: {})", key, info.name,
                          accepted.empty() ? "none" : fmt::format("{}", fmt::join(accepted, ", "))));
     }
-    if (key == "kernel") a.kernel = r.pair(v, "kernel");
-    else if (key == "stride") a.stride = r.pair(v, "stride"), has_stride = true;
-    else if (key == "dilation") a.dilation = r.pair(v, "dilation");
-    else if (key == "pads") a.pads = r.pads(v);
-    else if (key == "groups") a.groups = r.integer(v, "groups");
-    else if (key == "axis") a.axis = r.integer(v, "axis");
-    else if (key == "begin") a.begin = r.integer(v, "begin");
-    else if (key == "end") a.end = r.integer(v, "end");
-    else if (key == "ceil_mode") a.ceil_mode = r.boolean(v, "ceil_mode");
-    else if (key == "count_include_pad") a.count_include_pad = r.boolean(v, "count_include_pad");
-    else if (key == "epsilon") {
-      if (!v.is_number()) r.fail(fmt::format("'epsilon' must be a number, got {}", show(v)));
-      a.epsilon = v.get<double>();
-    } else if (key == "activation") {
-      const std::string s = r.string(v, "activation");
-      if (s == "none") a.activation = Activation::None;
-      else if (s == "relu") a.activation = Activation::Relu;
-      else if (s == "relu6") a.activation = Activation::Relu6;
-      else r.fail(fmt::format("unknown activation '{}' (expected none, relu or relu6)", s));
-    } else {
-      SHUFFLEC_ASSERT(false && "attribute listed by an op but not parsed");
+    has_stride |= *id == AttrId::Stride;
+    switch (*id) {
+#define SHUFFLEC_ATTR(id, field, kind, print) \
+  case AttrId::id: parse_attr(r, v, #field, a.field); break;
+#include "ir/attributes.def"
     }
   }
-  const bool has_kernel = std::find(info.attrs.begin(), info.attrs.end(), "kernel") != info.attrs.end();
+  const bool has_kernel = accepts(AttrId::Kernel);
   if (has_kernel && !j.contains("kernel")) r.fail(fmt::format("{} needs the attribute 'kernel'", info.name));
   if (has_kernel && !has_stride) a.stride = a.kernel;  // pools default to non-overlapping windows
   if (op == OpKind::ChannelShuffle && !j.contains("groups")) r.fail("channel_shuffle needs the attribute 'groups'");

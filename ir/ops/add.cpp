@@ -22,6 +22,6 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 
 namespace shufflec {
 extern const OpInfo kAddInfo;
-const OpInfo kAddInfo{OpKind::Add, "add", {{"a", false, false}, {"b", false, false}}, false, {"activation"},
+const OpInfo kAddInfo{OpKind::Add, "add", {{"a", false, false}, {"b", false, false}}, false, {AttrId::Activation},
                       ops::infer, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

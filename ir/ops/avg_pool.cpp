@@ -29,6 +29,7 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 namespace shufflec {
 extern const OpInfo kAvgPoolInfo;
 const OpInfo kAvgPoolInfo{OpKind::AvgPool, "avg_pool", {{"x", false, false}}, false,
-                          {"kernel", "stride", "pads", "ceil_mode", "count_include_pad", "activation"},
+                          {AttrId::Kernel, AttrId::Stride, AttrId::Pads, AttrId::CeilMode, AttrId::CountIncludePad,
+                           AttrId::Activation},
                           ops::infer_pool, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

@@ -43,5 +43,5 @@ extern const OpInfo kBatchNormInfo;
 const OpInfo kBatchNormInfo{
     OpKind::BatchNorm, "batch_norm",
     {{"x", false, false}, {"scale", true, false}, {"bias", true, false}, {"mean", true, false}, {"var", true, false}},
-    false, {"epsilon"}, ops::infer, ops::reference, ops::mult_adds, false};
+    false, {AttrId::Epsilon}, ops::infer, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

@@ -37,6 +37,6 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 
 namespace shufflec {
 extern const OpInfo kChannelShuffleInfo;
-const OpInfo kChannelShuffleInfo{OpKind::ChannelShuffle, "channel_shuffle", {{"x", false, false}}, false, {"groups"},
+const OpInfo kChannelShuffleInfo{OpKind::ChannelShuffle, "channel_shuffle", {{"x", false, false}}, false, {AttrId::Groups},
                                  ops::infer, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

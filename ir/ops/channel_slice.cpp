@@ -32,6 +32,6 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 namespace shufflec {
 extern const OpInfo kChannelSliceInfo;
 // aliases_input: the output may be a view of the input (ir/memory_plan.cpp decides; the backend then emits nothing).
-const OpInfo kChannelSliceInfo{OpKind::ChannelSlice, "channel_slice", {{"x", false, false}}, false, {"begin", "end"},
+const OpInfo kChannelSliceInfo{OpKind::ChannelSlice, "channel_slice", {{"x", false, false}}, false, {AttrId::Begin, AttrId::End},
                                ops::infer, ops::reference, ops::mult_adds, true};
 }  // namespace shufflec

@@ -39,6 +39,6 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 
 namespace shufflec {
 extern const OpInfo kConcatInfo;
-const OpInfo kConcatInfo{OpKind::Concat, "concat", {{"x", false, false}}, true, {"axis"},
+const OpInfo kConcatInfo{OpKind::Concat, "concat", {{"x", false, false}}, true, {AttrId::Axis},
                          ops::infer, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

@@ -79,6 +79,6 @@ extern const OpInfo kConv2dInfo;
 const OpInfo kConv2dInfo{
     OpKind::Conv2d, "conv2d",
     {{"x", false, false}, {"weight", true, false}, {"bias", true, true}, {"residual", false, true}}, false,
-    {"stride", "pads", "dilation", "groups", "activation"},
+    {AttrId::Stride, AttrId::Pads, AttrId::Dilation, AttrId::Groups, AttrId::Activation},
     ops::infer, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

@@ -35,6 +35,6 @@ int64_t mult_adds(const Graph &g, const Node &n) {
 namespace shufflec {
 extern const OpInfo kDenseInfo;
 const OpInfo kDenseInfo{OpKind::Dense, "dense",
-                        {{"x", false, false}, {"weight", true, false}, {"bias", true, true}}, false, {"activation"},
+                        {{"x", false, false}, {"weight", true, false}, {"bias", true, true}}, false, {AttrId::Activation},
                         ops::infer, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

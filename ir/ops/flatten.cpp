@@ -23,6 +23,6 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 
 namespace shufflec {
 extern const OpInfo kFlattenInfo;
-const OpInfo kFlattenInfo{OpKind::Flatten, "flatten", {{"x", false, false}}, false, {"axis"},
+const OpInfo kFlattenInfo{OpKind::Flatten, "flatten", {{"x", false, false}}, false, {AttrId::Axis},
                           ops::infer, ops::reference, ops::mult_adds, true};
 }  // namespace shufflec

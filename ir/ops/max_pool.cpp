@@ -32,6 +32,7 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 namespace shufflec {
 extern const OpInfo kMaxPoolInfo;
 const OpInfo kMaxPoolInfo{OpKind::MaxPool, "max_pool", {{"x", false, false}}, false,
-                          {"kernel", "stride", "pads", "dilation", "ceil_mode", "activation"},
+                          {AttrId::Kernel, AttrId::Stride, AttrId::Pads, AttrId::Dilation, AttrId::CeilMode,
+                           AttrId::Activation},
                           ops::infer_pool, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

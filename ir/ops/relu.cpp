@@ -24,6 +24,6 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 
 namespace shufflec {
 extern const OpInfo kReluInfo;
-const OpInfo kReluInfo{OpKind::Relu, "relu", {{"x", false, false}}, false, {"activation"},
+const OpInfo kReluInfo{OpKind::Relu, "relu", {{"x", false, false}}, false, {AttrId::Activation},
                        ops::infer, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

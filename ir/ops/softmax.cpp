@@ -28,6 +28,6 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 
 namespace shufflec {
 extern const OpInfo kSoftmaxInfo;
-const OpInfo kSoftmaxInfo{OpKind::Softmax, "softmax", {{"x", false, false}}, false, {"axis"},
+const OpInfo kSoftmaxInfo{OpKind::Softmax, "softmax", {{"x", false, false}}, false, {AttrId::Axis},
                           ops::infer, ops::reference, ops::mult_adds, false};
 }  // namespace shufflec

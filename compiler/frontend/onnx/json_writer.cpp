@@ -10,6 +10,16 @@
 
 namespace shufflec {
 
+namespace {
+using ojson = nlohmann::ordered_json;
+// An attribute as JSON, by its kind in ir/attributes.def.
+template <typename T>
+ojson json_attr_value(const T &v) {
+  return v;
+}
+ojson json_attr_value(Activation v) { return std::string(activation_name(v)); }
+}  // namespace
+
 JsonGraphFiles graph_to_json(const Graph &g, const std::string &weights_file) {
   using ojson = nlohmann::ordered_json;
   JsonGraphFiles out;
@@ -46,21 +56,14 @@ JsonGraphFiles graph_to_json(const Graph &g, const std::string &weights_file) {
     j["inputs"] = ins;
     ojson attrs = ojson::object();
     const Attrs &a = n.attrs;
-    for (std::string_view key : info.attrs) {
-      const std::string k(key);
-      if (key == "kernel") attrs[k] = a.kernel;
-      else if (key == "stride") attrs[k] = a.stride;
-      else if (key == "dilation") attrs[k] = a.dilation;
-      else if (key == "pads") attrs[k] = a.pads;
-      else if (key == "groups") attrs[k] = a.groups;
-      else if (key == "axis") attrs[k] = a.axis;
-      else if (key == "begin") attrs[k] = a.begin;
-      else if (key == "end") attrs[k] = a.end;
-      else if (key == "epsilon") attrs[k] = a.epsilon;
-      else if (key == "ceil_mode") attrs[k] = a.ceil_mode;
-      else if (key == "count_include_pad") attrs[k] = a.count_include_pad;
-      else if (key == "activation" && (n.op != OpKind::Relu || a.activation == Activation::Relu6))
-        attrs[k] = std::string(activation_name(a.activation));  // relu's is written only when it is relu6
+    for (AttrId id : info.attrs) {
+      // relu's activation is written only when it is relu6 (plain relu is the op itself).
+      if (id == AttrId::Activation && n.op == OpKind::Relu && a.activation != Activation::Relu6) continue;
+      switch (id) {
+#define SHUFFLEC_ATTR(id, field, kind, print) \
+  case AttrId::id: attrs[#field] = json_attr_value(a.field); break;
+#include "ir/attributes.def"
+      }
     }
     if (!attrs.empty()) j["attrs"] = attrs;
     node_lines.push_back(std::move(j));
