@@ -13,7 +13,7 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then targets=(json onnx npy); fi
 
-export CCACHE_BASEDIR=${CCACHE_BASEDIR:-/work} CCACHE_DIR=${CCACHE_DIR:-/work/.ccache}
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$src}  # ccache keeps its own default cache folder
 if [ ! -f "$build/CMakeCache.txt" ]; then
   launcher=()
   if command -v ccache >/dev/null; then
