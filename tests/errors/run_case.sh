@@ -5,7 +5,7 @@
 #   - the line starts with "shufflec: error: ", then the case's path (and "node 'NAME': " where a node is at
 #     fault), and contains the expected text;
 #   - the output directory is still empty (no half-written output).
-# {FIFO} in the arguments is a FIFO made here (nothing ever writes to it: reading it would hang). A case named
+# {FIFO} in the arguments is a FIFO made here ({FIFO}.onnx a link to it) (nothing ever writes to it: reading it would hang). A case named
 # *_fifo.json runs from a copy beside a FIFO standing in for its weights file, <stem>.weights.
 # usage: run_case.sh SHUFFLEC CASES_DIR MANIFEST CASE
 set -u
@@ -33,6 +33,7 @@ out="$work/out"
 mkdir "$out"
 case_path="$cases/$case"
 mkfifo "$work/fifo"
+ln -s fifo "$work/fifo.onnx"  # {FIFO}.onnx: the same FIFO where the name must say ONNX
 if [[ $case == *_fifo.json ]]; then
   cp "$cases/$case" "$work/$case"
   mkfifo "$work/${case%.json}.weights"
