@@ -19,7 +19,8 @@ void Converter::read_model() {
   // A FIFO or a device would block or never end: only regular files are read, and only up to protobuf's limit.
   const std::filesystem::file_status status = std::filesystem::status(path_, ec);
   if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) fail("is not a regular file");
-  if (std::filesystem::exists(status) && std::filesystem::file_size(path_, ec) > size_t(std::numeric_limits<int>::max()))
+  if (std::filesystem::exists(status) &&
+      std::filesystem::file_size(path_, ec) > size_t(std::numeric_limits<int>::max()))
     fail("the model is larger than 2 GiB (protobuf's limit; keep the weights in external data files)");
   std::ifstream f(path_, std::ios::binary);
   if (!f) fail(fmt::format("cannot open: {}", std::strerror(errno)));
