@@ -5,18 +5,16 @@
 #include "tiny_native.h"
 #include "tiny_portable.h"
 
-static union {
-  unsigned char bytes[TINY_PORTABLE_ARENA_BYTES > TINY_NATIVE_ARENA_BYTES ? TINY_PORTABLE_ARENA_BYTES
-                                                                          : TINY_NATIVE_ARENA_BYTES];
-  double align;
-} arena;
+/* Each model's arena, declared the one way its header offers (sized and aligned for it). */
+static TINY_PORTABLE_ARENA_DECLARE(portable_arena);
+static TINY_NATIVE_ARENA_DECLARE(native_arena);
 
 int main(void) {
   static float input[TINY_PORTABLE_INPUT_COUNT], portable[TINY_PORTABLE_OUTPUT_COUNT], native[TINY_NATIVE_OUTPUT_COUNT];
   float sum = 0.0f, max_diff = 0.0f;
   int i;
   for (i = 0; i < TINY_PORTABLE_INPUT_COUNT; ++i) input[i] = (float)((i * 7) % 11) / 11.0f - 0.5f;
-  if (tiny_portable_run(input, portable, arena.bytes) != 0 || tiny_native_run(input, native, arena.bytes) != 0) {
+  if (tiny_portable_run(input, portable, portable_arena) != 0 || tiny_native_run(input, native, native_arena) != 0) {
     fprintf(stderr, "a model run failed\n");
     return 1;
   }
