@@ -46,7 +46,6 @@ class CWriter {
   void blank() { text_ += '\n'; }
   void raw(std::string_view s) { text_ += s; }
   std::string &text() { return text_; }
-  int depth() const { return indent_; }
 
  private:
   void close_brace(std::string_view trailer) {
