@@ -341,16 +341,9 @@ ValueId gemm_conv(GraphBuilder &b, const std::string &name, ValueId x, const Gem
   return b.node(name, OpKind::Conv2d, ins, a);
 }
 
-}  // namespace
-
-TEST_CASE("GEMM conv kernels match the interpreter for every tile path and target") {
-  // Each input shape exercises a path of emit_gemm: 1x1 convs with many input channels (K blocked, partial sums in
-  // the output), 1x1 convs over big planes (pixel slabs), planes with a partial last tile (a 7x7 plane, a 1x1
-  // plane), 256 input channels (packed slabs, one K block), output channels not a multiple of MR, groups; KxK convs packed per tile (stride 1 and 2, dilation,
-  // asymmetric padding) and by whole rows (3 input channels, a first layer); every epilogue.
-  const std::vector<Shape> shapes = {Shape{{1, 300, 7, 7}}, Shape{{1, 264, 14, 14}}, Shape{{2, 3, 20, 37}},
-                                     Shape{{1, 3, 32, 32}}, Shape{{1, 12, 1, 1}},    Shape{{1, 24, 9, 11}},
-                                     Shape{{1, 256, 5, 7}}};
+// Every GEMM case that fits `shape` reads the input (bias, activation, residual and channel map varying with the
+// case and `variant`); the outputs are flattened and concatenated for one golden check per target.
+void check_gemm_kernels(const Shape &shape, uint32_t variant_base) {
   const std::vector<GemmCase> cases = {
       {13, 1, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}}, {12, 3, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}},
       {16, 1, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}}, {10, 1, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}},
@@ -358,31 +351,52 @@ TEST_CASE("GEMM conv kernels match the interpreter for every tile path and targe
       {8, 2, {5, 5}, {2, 2}, {1, 1}, {2, 1, 0, 2}},  {9, 3, {3, 2}, {1, 2}, {1, 1}, {1, 0, 1, 1}},
   };
   const std::vector<TargetUnderTest> targets = kernel_test_targets();
-  const auto dir = std::filesystem::temp_directory_path() / ("shufflec_gemm-" + std::to_string(getpid()));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("shufflec_gemm-" + std::to_string(getpid()) + "-" + std::to_string(variant_base));
   std::filesystem::create_directories(dir);
   const Activation acts[] = {Activation::None, Activation::Relu, Activation::Relu6};
-  for (size_t i = 0; i < shapes.size(); ++i) {
-    std::mt19937 rng(uint32_t(8000 + i));
-    GraphBuilder b(shapes[i], uint32_t(8000 + i));
-    std::vector<ValueId> outs;
-    for (size_t k = 0; k < cases.size(); ++k) {
-      const size_t variant = k + i;
-      const std::string name = "conv" + std::to_string(k);
-      const ValueId y = gemm_conv(b, name, b.input(), cases[k], variant % 2 == 0, acts[variant % 3],
-                                  variant % 4 >= 1, variant % 3 != 1, rng);
-      if (y != kNoValue) outs.push_back(b.node(name + "_flat", OpKind::Flatten, {y}));
-    }
-    REQUIRE(outs.size() >= 2);
-    const Graph g = b.finish(b.node("all", OpKind::Concat, outs));
-    for (const TargetUnderTest &t : targets) {
-      Graph tiled = g;
-      REQUIRE(schedule_convs(tiled, PassContext{parse_target(t.spec)}));
-      verify(tiled);
-      INFO("target " << t.spec << " with " << t.cc << ", input " << shapes[i].str() << "\n" << print_graph(tiled));
-      CHECK(compiles_and_matches(tiled, g, t, dir));
-    }
+  std::mt19937 rng(8000 + variant_base);
+  GraphBuilder b(shape, 8000 + variant_base);
+  std::vector<ValueId> outs;
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const size_t variant = k + variant_base;
+    const std::string name = "conv" + std::to_string(k);
+    const ValueId y = gemm_conv(b, name, b.input(), cases[k], variant % 2 == 0, acts[variant % 3], variant % 4 >= 1,
+                                variant % 3 != 1, rng);
+    if (y != kNoValue) outs.push_back(b.node(name + "_flat", OpKind::Flatten, {y}));
+  }
+  REQUIRE(outs.size() >= 2);
+  const Graph g = b.finish(b.node("all", OpKind::Concat, outs));
+  for (const TargetUnderTest &t : targets) {
+    Graph tiled = g;
+    REQUIRE(schedule_convs(tiled, PassContext{parse_target(t.spec)}));
+    verify(tiled);
+    INFO("target " << t.spec << " with " << t.cc << ", input " << shape.str() << "\n" << print_graph(tiled));
+    CHECK(compiles_and_matches(tiled, g, t, dir));
   }
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+
+// The GEMM kernel tests, one per input shape (each its own ctest test, so each stays well inside the timeout in
+// the sanitizer build): every shape exercises a path of emit_gemm with every epilogue.
+TEST_CASE("GEMM conv kernels: 1x1 with many input channels (K blocked, partial sums in the output)") {
+  check_gemm_kernels(Shape{{1, 300, 7, 7}}, 0);
+}
+TEST_CASE("GEMM conv kernels: 1x1 over a big plane (pixel slabs), output channels not a multiple of MR") {
+  check_gemm_kernels(Shape{{1, 264, 14, 14}}, 1);
+}
+TEST_CASE("GEMM conv kernels: KxK packed by whole rows (3 input channels, batch 2, odd plane)") {
+  check_gemm_kernels(Shape{{2, 3, 20, 37}}, 2);
+}
+TEST_CASE("GEMM conv kernels: a first layer (3 input channels, 32x32)") { check_gemm_kernels(Shape{{1, 3, 32, 32}}, 3); }
+TEST_CASE("GEMM conv kernels: a 1x1 plane (partial last tile)") { check_gemm_kernels(Shape{{1, 12, 1, 1}}, 4); }
+TEST_CASE("GEMM conv kernels: KxK packed per tile (stride 1 and 2, dilation, asymmetric padding, groups)") {
+  check_gemm_kernels(Shape{{1, 24, 9, 11}}, 5);
+}
+TEST_CASE("GEMM conv kernels: 256 input channels (packed slabs, one K block), a 5x7 plane") {
+  check_gemm_kernels(Shape{{1, 256, 5, 7}}, 6);
 }
 
 namespace {
