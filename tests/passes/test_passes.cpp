@@ -1,6 +1,5 @@
 // Each pass: a graph where it fires (and the interpreter gives the same output before and after, within 1e-6
 // relative) and one where it must not fire.
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include "compiler/passes/passes.h"
