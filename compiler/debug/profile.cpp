@@ -39,7 +39,7 @@ void run_profile(const Graph &g, const ProfileOptions &options, std::ostream &ou
   // A layer's time runs from the previous tap to its own taps; a layer without a tap (its output is no source
   // value) is timed with the next layer that has one.
   struct Row {
-    std::string layer, op;
+    std::string layer, op, sources;
     std::vector<int64_t> ns;  // per run
     int64_t mult_adds = 0, live_bytes = 0;
     int merged = 0;
@@ -57,6 +57,9 @@ void run_profile(const Graph &g, const ProfileOptions &options, std::ostream &ou
     }
     pending.layer = n.name;
     pending.op = std::string(op_name(n.op));
+    std::vector<std::string> names;
+    for (size_t k = next_tap; k < taps.size() && taps[k].node == i; ++k) names.push_back(taps[k].source);
+    pending.sources = fmt::format("{}", fmt::join(names, ","));
     pending.ns.assign(static_cast<size_t>(options.runs), 0);
     for (; next_tap < taps.size() && taps[next_tap].node == i; ++next_tap)
       for (size_t r = 0; r < pending.ns.size(); ++r) pending.ns[r] += t.per_tap[next_tap][r];
@@ -66,15 +69,15 @@ void run_profile(const Graph &g, const ProfileOptions &options, std::ostream &ou
 
   size_t width = 5;
   for (const Row &r : rows) width = std::max(width, r.layer.size() + (r.merged ? 12 : 0));
-  out << fmt::format("{:<{}}  {:<16} {:>10} {:>10} {:>8} {:>12}\n", "layer", width, "op", "median us", "MMAC",
-                     "GMAC/s", "arena live B");
+  out << fmt::format("{:<{}}  {:<16} {:>10} {:>10} {:>8} {:>12}  {}\n", "layer", width, "op", "median us", "MMAC",
+                     "GMAC/s", "arena live B", "reports (source nodes)");
   int64_t total_ns = 0, total_macs = 0, peak_live = 0;
   for (const Row &r : rows) {
     const int64_t ns = median(r.ns);
     total_ns += ns, total_macs += r.mult_adds, peak_live = std::max(peak_live, r.live_bytes);
     const std::string name = r.merged ? fmt::format("{} (+{} before)", r.layer, r.merged) : r.layer;
-    out << fmt::format("{:<{}}  {:<16} {:>10.1f} {:>10.3f} {:>8.2f} {:>12}\n", name, width, r.op, ns / 1e3,
-                       r.mult_adds / 1e6, ns > 0 ? double(r.mult_adds) / ns : 0.0, r.live_bytes);
+    out << fmt::format("{:<{}}  {:<16} {:>10.1f} {:>10.3f} {:>8.2f} {:>12}  {}\n", name, width, r.op, ns / 1e3,
+                       r.mult_adds / 1e6, ns > 0 ? double(r.mult_adds) / ns : 0.0, r.live_bytes, r.sources);
   }
   const int64_t untapped = median(t.untapped);
   out << fmt::format("{:<{}}  {:<16} {:>10.1f} {:>10.3f} {:>8.2f} {:>12}\n", "total", width, "", total_ns / 1e3,
