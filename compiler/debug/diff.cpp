@@ -6,6 +6,8 @@
 #include <set>
 
 #include "compiler/debug/npz.h"
+#include "compiler/debug/onnx_names.h"
+#include "compiler/frontend/onnx_frontend.h"
 #include "compiler/debug/tap_runner.h"
 #include "compiler/tensor_io.h"
 #include "ir/interpreter.h"
@@ -37,8 +39,12 @@ Reference interpreter_reference(const Graph &g, const Tensor &input) {
   return r;
 }
 
-// The npz's arrays matched to source nodes by node name, else by the node's output value name (ONNX tensors).
+// The npz's arrays matched to source nodes by node name, else by the node's output value name, else (ONNX) by the
+// name of the tensor the node computes.
 Reference npz_reference(const Graph &g, const std::string &path) {
+  std::map<std::string, std::vector<std::string>> tensors_of;  // node name -> ONNX tensor names
+  if (is_onnx_path(g.source))
+    for (const auto &[tensor, node] : onnx_tensor_producers(g.source)) tensors_of[node].push_back(tensor);
   std::map<std::string, Tensor> arrays;
   std::vector<std::string> order;
   for (auto &[name, t] : read_npz(path)) {
@@ -48,7 +54,9 @@ Reference npz_reference(const Graph &g, const std::string &path) {
   Reference r;
   std::set<std::string> used;
   for (const Node &n : g.nodes) {
-    for (const std::string &key : {n.name, g.value(n.output).name}) {
+    std::vector<std::string> keys = {n.name, g.value(n.output).name};
+    if (auto it = tensors_of.find(n.name); it != tensors_of.end()) keys.insert(keys.end(), it->second.begin(), it->second.end());
+    for (const std::string &key : keys) {
       auto it = arrays.find(key);
       if (it == arrays.end()) continue;
       if (!same_shape(it->second.shape, g.shape(n.output)))

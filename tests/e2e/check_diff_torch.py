@@ -3,7 +3,8 @@
 
 samples/hand/tiny.json rebuilt as a PyTorch module whose leaf modules carry the graph's node names: the untouched
 reference passes (exit 0); with one weight of the reference model perturbed (not of the compiled model), diff names
-that layer. Exit 77 (skipped) without torch.
+that layer. The model exported to ONNX passes against the reference keyed by ONNX tensor names. Exit 77 (skipped)
+without torch.
 usage: check_diff_torch.py SHUFFLEC SOURCE_DIR WORK_DIR"""
 import json
 import os
@@ -45,7 +46,7 @@ class Tiny(nn.Module):
         return F.softmax(self.fc(torch.flatten(F.adaptive_avg_pool2d(cat, 1), 1)), 1)
 
 
-def reference(perturb):
+def reference(perturb, onnx_path=None):
     model = Tiny().eval()
     with torch.no_grad():
         for module, field, name in [("conv1", "weight", "conv1.weight"), ("conv1", "bias", "conv1.bias"),
@@ -67,7 +68,14 @@ def reference(perturb):
             module.register_forward_hook(record(name))
     with torch.no_grad():
         model(x)
-    path = os.path.join(work, "bad.npz" if perturb else "ok.npz")
+    if onnx_path:
+        # The same model as ONNX: the reference keyed by ONNX tensor names, as ONNX Runtime would give them.
+        import onnx
+        torch.onnx.export(model, x, onnx_path, opset_version=13)
+        tensor_of = {n.name.split("/")[1]: n.output[0] for n in onnx.load(onnx_path).graph.node
+                     if n.name.count("/") == 2}
+        outputs = {tensor_of[name]: value for name, value in outputs.items() if name in tensor_of}
+    path = os.path.join(work, ("bad" if perturb else "ok") + (".onnx" if onnx_path else "") + ".npz")
     np.savez(path, **outputs)
     return path
 
@@ -79,4 +87,13 @@ for perturb, want_status, want_line in [(False, 0, "first diverging node: none")
                           reference(perturb)], capture_output=True, text=True)
     if run.returncode != want_status or want_line not in run.stdout.splitlines():
         sys.exit(f"expected status {want_status} and '{want_line}', got {run.returncode}:\n{run.stdout}{run.stderr}")
+try:
+    import onnx  # noqa: F401
+    onnx_model = os.path.join(work, "tiny.onnx")
+    run = subprocess.run([shufflec, "diff", onnx_model, "--input", os.path.join(work, "x.npy"), "--reference",
+                          reference(False, onnx_model)], capture_output=True, text=True)
+    if run.returncode != 0 or "/gconv/Conv " not in run.stdout:
+        sys.exit(f"the ONNX export against tensor-name keys: status {run.returncode}:\n{run.stdout}{run.stderr}")
+except ImportError:
+    pass
 shutil.rmtree(work)
