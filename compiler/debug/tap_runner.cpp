@@ -84,16 +84,23 @@ TapRunner::TapRunner(Graph g, const TargetDesc &target, const PipelineOptions &p
     if (std::filesystem::create_directory(candidate, ec)) dir_ = candidate.string();
     if (attempt > 100) throw UserError(base.string(), "", "cannot create a temporary directory");
   }
-  OutputFiles files;
-  for (const GeneratedFile &f : build_.compiled.files) files.add(dir_ + "/" + f.name, f.contents);
-  files.add(dir_ + "/harness.c", std::string(runtime_files::tap_harness_c));
-  files.commit();
-  std::vector<std::string> args = {"-std=c99", "-O2"};
-  args.insert(args.end(), target.cflags.begin(), target.cflags.end());
-  args.insert(args.end(), tools.flags.begin(), tools.flags.end());
-  args.insert(args.end(), {dir_ + "/tapped.c", dir_ + "/harness.c", "-lm", "-o", dir_ + "/harness"});
-  if (execute(cc, args, dir_ + "/build.log") != 0)
-    throw UserError("", "", fmt::format("building the tapped model with {} failed: {}", cc, tail_of(dir_ + "/build.log")));
+  try {
+    OutputFiles files;
+    for (const GeneratedFile &f : build_.compiled.files) files.add(dir_ + "/" + f.name, f.contents);
+    files.add(dir_ + "/harness.c", std::string(runtime_files::tap_harness_c));
+    files.commit();
+    std::vector<std::string> args = {"-std=c99", "-O2"};
+    args.insert(args.end(), target.cflags.begin(), target.cflags.end());
+    args.insert(args.end(), tools.flags.begin(), tools.flags.end());
+    args.insert(args.end(), {dir_ + "/tapped.c", dir_ + "/harness.c", "-lm", "-o", dir_ + "/harness"});
+    if (execute(cc, args, dir_ + "/build.log") != 0)
+      throw UserError("", "", fmt::format("building the tapped model with {} failed: {}", cc,
+                                          tail_of(dir_ + "/build.log")));
+  } catch (...) {
+    std::error_code ec;  // a throwing constructor runs no destructor: remove the directory here
+    std::filesystem::remove_all(dir_, ec);
+    throw;
+  }
 }
 
 TapRunner::~TapRunner() {

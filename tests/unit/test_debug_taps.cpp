@@ -178,7 +178,7 @@ TEST_CASE("diff: under qemu for aarch64", "[taps][cc][cross]") {
   REQUIRE(ok_status == 0);
 }
 
-TEST_CASE("npz: members are read by name; compressed and malformed archives are one-line errors", "[taps]") {
+TEST_CASE("npz: members are read by name, compressed and malformed archives are one-line errors", "[taps]") {
   TempDir dir;
   write_file(dir / "a.npz", npz_bytes({{"x", Tensor{S({2, 3}), iota(6)}}, {"y.z", Tensor{S({1}), {5.0f}}}}));
   const auto arrays = read_npz(dir / "a.npz");
