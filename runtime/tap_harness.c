@@ -3,9 +3,10 @@
  *
  *   harness dump INPUT.bin OUT.taps          runs once; writes every tap as a record: int32 index, int32 count,
  *                                            count float32 (native byte order)
- *   harness time INPUT.bin OUT.txt RUNS      runs RUNS times with taps, then RUNS times without; writes one line
- *                                            per tap and run, "tap INDEX RUN NANOSECONDS" (time since the previous
- *                                            tap, or since the run began), then "untapped RUN NANOSECONDS" */
+ *   harness time INPUT.bin OUT.txt RUNS      RUNS times: a run with taps, then one without (interleaved, so a
+ *                                            busy machine slows both alike); writes per tap and run "tap INDEX RUN
+ *                                            NANOSECONDS" (since the previous tap, or since the run began), and per
+ *                                            run "untapped RUN NANOSECONDS" */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,12 +90,11 @@ int main(int argc, char **argv) {
     t.elapsed = elapsed;
     tapped_run(sc_input, sc_output, sc_arena); /* warm the caches once */
     for (r = 0; r < runs; ++r) {
+      long long start;
       t.last = sc_now_ns();
       if (tapped_run_with_taps(sc_input, sc_output, sc_arena, sc_time_tap, &t) != TAPPED_OK) return 2;
       for (i = 0; i < TAPPED_TAP_COUNT; ++i) fprintf(out, "tap %d %d %lld\n", i, r, elapsed[i]);
-    }
-    for (r = 0; r < runs; ++r) {
-      const long long start = sc_now_ns();
+      start = sc_now_ns();
       if (tapped_run(sc_input, sc_output, sc_arena) != TAPPED_OK) return 2;
       fprintf(out, "untapped %d %lld\n", r, sc_now_ns() - start);
     }
