@@ -1,4 +1,5 @@
-// The shufflec command line: compile, run, info, compare, convert, flags, diff, profile. User errors print one line and exit 1.
+// The shufflec command line: compile, run, info, compare, convert, flags, diff, profile. User errors print one line
+// and exit 1.
 #include <filesystem>
 #include <iostream>
 #include <cmath>

@@ -55,7 +55,8 @@ Reference npz_reference(const Graph &g, const std::string &path) {
   std::set<std::string> used;
   for (const Node &n : g.nodes) {
     std::vector<std::string> keys = {n.name, g.value(n.output).name};
-    if (auto it = tensors_of.find(n.name); it != tensors_of.end()) keys.insert(keys.end(), it->second.begin(), it->second.end());
+    if (auto it = tensors_of.find(n.name); it != tensors_of.end())
+      keys.insert(keys.end(), it->second.begin(), it->second.end());
     for (const std::string &key : keys) {
       auto it = arrays.find(key);
       if (it == arrays.end()) continue;

@@ -106,7 +106,8 @@ TEST_CASE("debug taps: off, the generated files do not depend on the taps' bookk
 
 TEST_CASE("debug taps: tapped C compiles warning-free and the tap list is in the memory plan", "[taps][cc]") {
   TempDir dir;
-  const Command c = sh(dir, cli() + " compile " + kTapsModel + " -o " + dir.path().string() + " --prefix m --debug-taps");
+  const Command c =
+      sh(dir, cli() + " compile " + kTapsModel + " -o " + dir.path().string() + " --prefix m --debug-taps");
   REQUIRE(c.status == 0);
   const Command build = sh(dir, cc() + " -c " + dir / "m.c" + " -o " + dir / "m.o");
   INFO(build.output);
