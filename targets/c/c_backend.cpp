@@ -81,6 +81,7 @@ std::string print_header(const Graph &g, const CEmitOptions &opts, int64_t arena
          g.name);
   h.line("#ifndef {}_H", P);
   h.line("#define {}_H", P);
+  if (opts.debug_taps) h.line("#include <stddef.h> /* size_t, in the debug taps' hook */");
   h.blank();
   h.line("#ifdef __cplusplus");
   h.line("extern \"C\" {{");
@@ -145,7 +146,6 @@ std::string print_header(const Graph &g, const CEmitOptions &opts, int64_t arena
     h.line(" * its index (0 .. {}_TAP_COUNT-1, in run order), source node name, data (source layout, NCHW; read", P);
     h.line(" * only during the call), element count, rank and shape. {}_ARENA_BYTES includes the taps' scratch. */",
            P);
-    h.line("#include <stddef.h>");
     h.line("#define {}_TAP_COUNT {}", P, tap_count);
     h.line("typedef void (*{}_tap_fn)(void *user, int index, const char *name, const float *data, size_t count,", p);
     h.line("                           int rank, const int *shape);");
