@@ -9,6 +9,7 @@ namespace shufflec {
 CompiledModel compile_model(Graph g, const CompileOptions &options) {
   const std::string model = g.source;
   const Graph original = options.emit_test && !options.test_expect ? g : Graph{};
+  for (Node &n : g.nodes) n.sources = {SourceValue{n.name, {}}};  // debug taps: the source graph is this one
   PipelineOptions pipeline = options.pipeline;
   pipeline.context.target = options.emit.target;
   run_pipeline(g, pipeline);
@@ -29,7 +30,9 @@ CompiledModel compile_model(Graph g, const CompileOptions &options) {
   CompiledModel out{std::move(g), std::move(plan), {}};
   out.files.push_back({prefix + ".c", std::move(m.source)});
   out.files.push_back({prefix + ".h", std::move(m.header)});
-  out.files.push_back({prefix + ".memplan.json", memory_plan_json(out.graph, out.plan)});
+  const std::vector<TapPoint> taps = options.emit.debug_taps ? plan_taps(out.graph) : std::vector<TapPoint>{};
+  out.files.push_back(
+      {prefix + ".memplan.json", memory_plan_json(out.graph, out.plan, options.emit.debug_taps ? &taps : nullptr)});
   if (options.emit_test) {
     const Tensor input = options.test_input ? *options.test_input : random_tensor(out.graph.shape(out.graph.input), 1);
     const Tensor golden = options.test_expect ? *options.test_expect : interpret(original, input);

@@ -115,7 +115,7 @@ std::string memory_table(const Graph &g, const MemoryPlan &plan) {
   return out;
 }
 
-std::string memory_plan_json(const Graph &g, const MemoryPlan &plan) {
+std::string memory_plan_json(const Graph &g, const MemoryPlan &plan, const std::vector<TapPoint> *taps) {
   nlohmann::ordered_json j;
   j["model"] = g.name;
   j["arena_bytes"] = plan.arena_bytes();
@@ -138,6 +138,13 @@ std::string memory_plan_json(const Graph &g, const MemoryPlan &plan) {
     tensors.push_back(t);
   }
   j["tensors"] = tensors;
+  if (taps) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const TapPoint &t : *taps)
+      list.push_back({{"index", t.index}, {"source_node", t.source}, {"shape", t.shape.dims},
+                      {"after_layer", g.nodes[t.node].name}, {"unpermuted", !t.channel_map.empty()}});
+    j["taps"] = list;
+  }
   return j.dump(1) + "\n";
 }
 

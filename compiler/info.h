@@ -1,9 +1,11 @@
 // `shufflec info`: a per-layer table in the spirit of the ShuffleNet paper's Table 1.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "ir/graph.h"
 #include "ir/memory_plan.h"
+#include "targets/c/taps.h"
 
 namespace shufflec {
 
@@ -21,6 +23,8 @@ int64_t flash_estimate(const Graph &g);
 
 // The memory plan as a table (shufflec info --memory) and as JSON (DIR/NAME.memplan.json).
 std::string memory_table(const Graph &g, const MemoryPlan &plan);
-std::string memory_plan_json(const Graph &g, const MemoryPlan &plan);
+// With `taps` (a --debug-taps build), also the "taps" array: each tap's index, source node, shape, the compiled
+// layer it fires after and whether it is copied back from permuted channels.
+std::string memory_plan_json(const Graph &g, const MemoryPlan &plan, const std::vector<TapPoint> *taps = nullptr);
 
 }  // namespace shufflec

@@ -88,6 +88,14 @@ struct Value {
   std::vector<float> data;  // constants only
 };
 
+// A value of the source graph (as the frontend built it, before any pass) that a node's output still holds, for
+// debug taps: the source node's name, and where each of its channels is stored: source channel c is channel
+// channel_map[c] of the node's output (empty: the same layout as the source).
+struct SourceValue {
+  std::string node;
+  std::vector<int64_t> channel_map;
+};
+
 struct Node {
   std::string name;
   OpKind op = OpKind::Relu;
@@ -96,6 +104,10 @@ struct Node {
   Attrs attrs;
   // conv2d: how it is computed, set by the schedule_convs pass (ir/schedule.h); read by the code generator.
   std::optional<ConvSchedule> schedule;
+  // The source values this node's output holds (a conv with BN and ReLU fused: the ReLU's; none when a pass made
+  // it something the source never computed). compile_model() starts each node with its own name; passes keep it
+  // up to date; only debug taps read it.
+  std::vector<SourceValue> sources;
 };
 
 struct Graph {

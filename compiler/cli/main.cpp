@@ -1,4 +1,5 @@
-// The shufflec command line: compile, run, info, compare, convert, flags. User errors print one line and exit 1.
+// The shufflec command line: compile, run, info, compare, convert, flags, diff, profile. User errors print one line
+// and exit 1.
 #include <filesystem>
 #include <iostream>
 #include <cmath>
@@ -6,6 +7,8 @@
 #include <set>
 
 #include "compiler/compile.h"
+#include "compiler/debug/diff.h"
+#include "compiler/debug/profile.h"
 #include "compiler/frontend/json_frontend.h"
 #include "compiler/frontend/onnx_frontend.h"
 #include "compiler/info.h"
@@ -42,6 +45,8 @@ commands:
         --no-pass=NAME          skip a pass (repeatable)
         --ram-budget=BYTES      fail when the activation arena is larger, naming the peak layer
         --flash-budget=BYTES    fail when weights + an estimate of the code are larger
+        --debug-taps            also emit NAME_run_with_taps, calling a hook after each layer with its source
+                                node's tensor (docs/generated-c.md); the tap list goes into NAME.memplan.json
   run MODEL --input FILE --output FILE
       Run MODEL on the reference interpreter. Files are float32 .npy or raw little-endian .bin.
   info MODEL [--memory]
@@ -52,6 +57,13 @@ commands:
       Compare two float32 files: passes when max|OUT-REF| / max|REF| <= T (default 1e-5).
   convert MODEL -o OUT.json
       Write MODEL as a shufflec JSON graph OUT.json plus its weights file OUT.weights beside it (docs/format.md).
+  diff MODEL --input FILE [--reference interpreter|REF.npz] [--target T] [--tolerance R]
+      Build MODEL with debug taps for T (the host C compiler; qemu-user for aarch64/armv7), run it on FILE and
+      compare every tapped node with the reference (default: the interpreter on the unoptimised graph; or arrays
+      keyed by node / ONNX tensor names). Prints a table and "first diverging node: NAME"; exit 1 if any node
+      is past R = max|err| / max|ref| (default 1e-4). See docs/debugging.md.
+  profile MODEL [--target T] [--runs N]
+      Per layer on this host: median time (N runs, default 20), mult-adds, GMAC/s, arena bytes live; totals.
   flags [--target T]
       Print, on one line, the C compiler flags the generated C needs for target T (e.g. "-mavx2 -mfma"; empty
       for the portable C). Build systems ask here rather than keep their own copy (cmake/ShufflecModel.cmake).
@@ -75,8 +87,9 @@ Args parse_args(int argc, char **argv) {
   static const std::set<std::string> with_value = {"-o",          "--prefix",     "--target",     "--input",
                                                    "--output",    "--tolerance",  "--test-input", "--dump-after",
                                                    "--passes",    "--no-pass",    "--ram-budget", "--flash-budget",
-                                                   "--emit",      "--test-expect", "--input-shape"};
-  static const std::set<std::string> flags = {"--emit-test", "--memory"};
+                                                   "--emit",      "--test-expect", "--input-shape",
+                                                   "--reference", "--runs"};
+  static const std::set<std::string> flags = {"--emit-test", "--memory", "--debug-taps"};
   Args a;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -230,6 +243,7 @@ int cmd_compile(const Args &a) {
   if (!std::filesystem::is_directory(dir, ec)) throw UserError(dir, "", "cannot create the output directory");
   CompileOptions options;
   options.emit = CEmitOptions{prefix, std::filesystem::path(model).filename().string(), target};
+  options.emit.debug_taps = a.flags.count("--debug-taps") > 0;
   options.pipeline = pipeline_options(a);
   if (a.options.count("--ram-budget")) options.ram_budget = parse_bytes(a, "--ram-budget");
   if (a.options.count("--flash-budget")) options.flash_budget = parse_bytes(a, "--flash-budget");
@@ -269,16 +283,47 @@ int cmd_info(const Args &a) {
   return 0;
 }
 
+double tolerance(const Args &a, double fallback) {
+  if (!a.options.count("--tolerance")) return fallback;
+  const std::string &t = a.options.at("--tolerance");
+  char *end = nullptr;
+  const double tol = std::strtod(t.c_str(), &end);
+  if (t.empty() || *end != '\0' || !(tol >= 0.0))
+    throw UserError("", "", fmt::format("--tolerance '{}' must be a number >= 0", t));
+  return tol;
+}
+
+int cmd_diff(const Args &a) {
+  const Graph g = load_graph(one_model(a), a);
+  DiffOptions options;
+  options.input = need(a, "--input");
+  if (a.options.count("--reference")) options.reference = a.options.at("--reference");
+  options.target = parse_target(a.options.count("--target") ? a.options.at("--target") : "c");
+  options.tolerance = tolerance(a, options.tolerance);
+  options.pipeline = pipeline_options(a);
+  return run_diff(g, options, std::cout);
+}
+
+int cmd_profile(const Args &a) {
+  const Graph g = load_graph(one_model(a), a);
+  ProfileOptions options;
+  options.target = parse_target(a.options.count("--target") ? a.options.at("--target") : "native");
+  if (a.options.count("--runs")) {
+    const std::string &text = a.options.at("--runs");
+    char *end = nullptr;
+    const long runs = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || runs < 1 || runs > 100000)
+      throw UserError("", "", fmt::format("--runs must be a count of 1..100000, got '{}'", text));
+    options.runs = static_cast<int>(runs);
+  }
+  options.pipeline = pipeline_options(a);
+  run_profile(g, options, std::cout);
+  return 0;
+}
+
 int cmd_compare(const Args &a) {
   if (a.positional.size() != 2) throw UserError("", "", "'compare' takes two files: OUT REF");
-  double tol = 1e-5;
-  if (a.options.count("--tolerance")) {
-    const std::string &t = a.options.at("--tolerance");
-    char *end = nullptr;
-    tol = std::strtod(t.c_str(), &end);
-    if (t.empty() || *end != '\0' || !(tol >= 0.0))
-      throw UserError("", "", fmt::format("--tolerance '{}' must be a number >= 0", t));
-  }
+  const double tol = tolerance(a, 1e-5);
   auto size_of = [](const std::string &p) -> int64_t {
     std::error_code ec;
     auto s = std::filesystem::file_size(p, ec);
@@ -341,6 +386,8 @@ int dispatch(int argc, char **argv) {
   if (a.command == "compare") return cmd_compare(a);
   if (a.command == "convert") return cmd_convert(a);
   if (a.command == "flags") return cmd_flags(a);
+  if (a.command == "diff") return cmd_diff(a);
+  if (a.command == "profile") return cmd_profile(a);
   if (a.command.empty()) throw UserError("", "", "no command given (see shufflec --help)");
   throw UserError("", "", fmt::format("unknown command '{}' (see shufflec --help)", a.command));
 }

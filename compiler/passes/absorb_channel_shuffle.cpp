@@ -14,6 +14,16 @@ int64_t shuffled_position(int64_t c, int64_t channels, int64_t groups) {
   return (c % n) * groups + c / n;
 }
 
+// The source values a node held, now stored shuffled: each channel moves to its shuffled position.
+std::vector<SourceValue> shuffled_sources(std::vector<SourceValue> sources, int64_t channels, int64_t groups) {
+  for (SourceValue &s : sources) {
+    if (s.channel_map.empty())
+      for (int64_t c = 0; c < channels; ++c) s.channel_map.push_back(c);
+    for (int64_t &c : s.channel_map) c = shuffled_position(c, channels, groups);
+  }
+  return sources;
+}
+
 // shuffle(p(x)) -> p(shuffle(x)) for a per-channel op p whose output only the shuffle reads.
 bool move_before_per_channel_op(Graph &g, Node &shuffle) {
   using namespace pass_util;
@@ -30,6 +40,12 @@ bool move_before_per_channel_op(Graph &g, Node &shuffle) {
     }
   }
   const ValueId x = p->inputs[0], p_out = p->output, s_out = shuffle.output;
+  // Provenance: p's output now holds what the shuffle's held, and its own source values shuffled. The shuffle's
+  // holds x's shuffled, which x's producer already reports.
+  std::vector<SourceValue> p_sources = shuffled_sources(p->sources, C, G);
+  p_sources.insert(p_sources.end(), shuffle.sources.begin(), shuffle.sources.end());
+  p->sources = std::move(p_sources);
+  shuffle.sources.clear();
   replace_uses(g, s_out, p_out);  // users of the shuffle now read p
   shuffle.inputs[0] = x;          // the shuffle reads p's old input
   p->inputs[0] = s_out;           // and p reads the shuffle
@@ -64,6 +80,10 @@ bool absorb_channel_shuffle(Graph &g, const PassContext &) {
         for (int64_t m = 0; m < M; ++m) map.push_back(m);
       for (int64_t &c : map) c = shuffled_position(c, M, shuffle.attrs.groups);
       conv->attrs.out_channel_map = std::move(map);
+      // The conv's output now holds the shuffle's output as it is, and its own source values shuffled.
+      std::vector<SourceValue> sources = shuffled_sources(conv->sources, M, shuffle.attrs.groups);
+      sources.insert(sources.end(), shuffle.sources.begin(), shuffle.sources.end());
+      conv->sources = std::move(sources);
       replace_uses(g, shuffle.output, shuffle.inputs[0]);
       // The shuffle is dead: it stops reading the conv's output (so it does not count as a use) and the pipeline's
       // remove_dead_code drops it after the pass.

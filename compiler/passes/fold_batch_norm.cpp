@@ -35,6 +35,7 @@ bool fold_batch_norm(Graph &g, const PassContext &) {
     const ValueId bv = add_constant(g, base + ".bias_bn", Shape{{M}}, std::move(new_b));
     conv = producer(g, bn.inputs[0]);  // add_constant may have moved nothing, but be safe about references
     conv->inputs = {conv->inputs[0], wv, bv};
+    conv->sources = bn.sources;  // the conv's output is now the BN's; its own raw output is gone
     replace_uses(g, bn.output, conv->output);
     changed = true;
   }

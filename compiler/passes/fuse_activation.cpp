@@ -37,6 +37,7 @@ bool fuse_activation(Graph &g, const PassContext &) {
     if (!p) continue;
     if (has_activation_slot(*p)) {
       p->attrs.activation = clamp_of(relu);
+      p->sources = relu.sources;
     } else if (p->op == OpKind::Concat) {
       std::vector<Node *> producers;
       bool all = true;
@@ -46,7 +47,11 @@ bool fuse_activation(Graph &g, const PassContext &) {
         producers.push_back(q);
       }
       if (!all) continue;
-      for (Node *q : producers) q->attrs.activation = clamp_of(relu);
+      for (Node *q : producers) {
+        q->attrs.activation = clamp_of(relu);
+        q->sources.clear();  // relu(a) is no value of the source graph
+      }
+      p->sources = relu.sources;
     } else {
       continue;
     }

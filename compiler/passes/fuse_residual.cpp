@@ -23,6 +23,7 @@ bool fuse_residual(Graph &g, const PassContext &) {
       }
       conv->inputs.push_back(shortcut);
       conv->attrs.activation = add.attrs.activation;
+      conv->sources = add.sources;
       replace_uses(g, add.output, branch);
       changed = true;
       break;

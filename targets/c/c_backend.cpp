@@ -8,6 +8,7 @@
 
 #include "compiler/version.h"
 #include "targets/c/stack_bound.h"
+#include "targets/c/taps.h"
 #include "targets/codegen/kernel_table.h"
 
 namespace shufflec {
@@ -71,8 +72,8 @@ void print_blob_declaration(CWriter &w, const std::string &name, const std::vect
 
 
 // <prefix>.h: the sizes, the status codes, the arena declaration and <prefix>_run (docs/generated-c.md).
-std::string print_header(const Graph &g, const CEmitOptions &opts, const MemoryPlan &plan, size_t weights_bytes,
-                         int64_t stack_bytes) {
+std::string print_header(const Graph &g, const CEmitOptions &opts, int64_t arena_bytes, size_t weights_bytes,
+                         int64_t stack_bytes, size_t tap_count) {
   const std::string p = opts.prefix, P = upper(opts.prefix);
   const Shape &in_shape = g.shape(g.input), &out_shape = g.shape(g.output);
   CWriter h;
@@ -80,6 +81,7 @@ std::string print_header(const Graph &g, const CEmitOptions &opts, const MemoryP
          g.name);
   h.line("#ifndef {}_H", P);
   h.line("#define {}_H", P);
+  if (opts.debug_taps) h.line("#include <stddef.h> /* size_t, in the debug taps' hook */");
   h.blank();
   h.line("#ifdef __cplusplus");
   h.line("extern \"C\" {{");
@@ -93,7 +95,7 @@ std::string print_header(const Graph &g, const CEmitOptions &opts, const MemoryP
   h.line("#define {}_OUTPUT_COUNT {}", P, out_shape.elements());
   h.line("/* Scratch memory one run needs, and the alignment it must have. The caller owns it; runs that share");
   h.line(" * an arena must not overlap in time. */");
-  h.line("#define {}_ARENA_BYTES {}", P, plan.arena_bytes());
+  h.line("#define {}_ARENA_BYTES {}", P, arena_bytes);
   h.line("#define {}_ARENA_ALIGN 64", P);
   h.line("/* Bytes of constant data (weights) compiled into {}.c. */", p);
   h.line("#define {}_WEIGHTS_BYTES {}", P, weights_bytes);
@@ -137,6 +139,19 @@ std::string print_header(const Graph &g, const CEmitOptions &opts, const MemoryP
   h.line(" * state. Returns {}_OK, or one of the errors above. */", P);
   h.line("int {}_run(const float *input, float *output, void *arena);", p);
   h.blank();
+  if (opts.debug_taps) {
+    h.line("/* Debug taps (compiled with --debug-taps): {}_run_with_taps runs the model like {}_run and, when tap", p,
+           p);
+    h.line(" * is not NULL, calls it after each layer with each value of the source graph the layer computed:");
+    h.line(" * its index (0 .. {}_TAP_COUNT-1, in run order), source node name, data (source layout, NCHW; read", P);
+    h.line(" * only during the call), element count, rank and shape. {}_ARENA_BYTES includes the taps' scratch. */",
+           P);
+    h.line("#define {}_TAP_COUNT {}", P, tap_count);
+    h.line("typedef void (*{}_tap_fn)(void *user, int index, const char *name, const float *data, size_t count,", p);
+    h.line("                           int rank, const int *shape);");
+    h.line("int {0}_run_with_taps(const float *input, float *output, void *arena, {0}_tap_fn tap, void *user);", p);
+    h.blank();
+  }
   h.line("#ifdef __cplusplus");
   h.line("}}");
   h.line("#endif");
@@ -220,6 +235,16 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   // One static function per layer, shapes baked in. Activation operands are parameters; weights are read from the
   // blob directly.
   std::vector<std::string> calls;
+  const std::vector<TapPoint> taps = opts.debug_taps ? plan_taps(g) : std::vector<TapPoint>{};
+  const int64_t scratch_floats = tap_scratch_floats(taps);
+  const int64_t scratch_offset = (plan.arena_floats + kArenaAlignFloats - 1) / kArenaAlignFloats * kArenaAlignFloats;
+  const int64_t arena_bytes = scratch_floats ? (scratch_offset + scratch_floats) * 4 : plan.arena_bytes();
+  if (opts.debug_taps) print_tap_tables(w, taps);
+  auto push_taps = [&](size_t node) {
+    for (const TapPoint &t : taps)
+      if (t.node == node)
+        calls.push_back(tap_statement(t, pointer(g.nodes[node].output), fmt::format("(a + {})", scratch_offset)));
+  };
   std::set<std::string> module_functions{"sc_weights_byte_order_ok", "sc_aligned"};
   int64_t deepest_layer_stack = 0;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -228,10 +253,12 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
     if (op_info(n.op).aliases_input && plan.values[static_cast<size_t>(n.output)].alias_of != kNoValue) {
       calls.push_back(fmt::format("/* {}: {} reuses the bytes of '{}' */", n.name, op_name(n.op),
                                   g.value(n.inputs[0]).name));
+      push_taps(i);
       continue;
     }
     if (n.op == OpKind::Concat && n.attrs.in_place) {
       calls.push_back(fmt::format("/* {}: concat done in place, its inputs were written into their slices */", n.name));
+      push_taps(i);
       continue;
     }
     KernelEmitContext ctx{w, g, n, {}, "y", opts.target, {}};
@@ -272,25 +299,48 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
         deepest_layer_stack, c_function_stack_bound(std::string_view(w.text()).substr(fn_start), opts.target));
     module_functions.insert(fn);
     calls.push_back(fmt::format("{}({});", fn, fmt::join(args, ", ")));
+    push_taps(i);
   }
 
   w.blank();
   const size_t run_start = w.text().size();
-  auto run = w.block("int {}_run(const float *input, float *output, void *arena)", p);
+  const std::string run_signature =
+      opts.debug_taps
+          ? fmt::format("int {0}_run_with_taps(const float *input, float *output, void *arena, {0}_tap_fn tap, "
+                        "void *user)", p)
+          : fmt::format("int {}_run(const float *input, float *output, void *arena)", p);
+  auto run = w.block("{}", run_signature);
   // Refusals first, and the arena becomes a float pointer only once it is known to be aligned.
   w.line("if (input == NULL || output == NULL || (arena == NULL && {0}_ARENA_BYTES > 0)) return {0}_ERR_NULL;", P);
   w.line("if (!sc_aligned(arena, {0}_ARENA_ALIGN)) return {0}_ERR_ARENA_ALIGN;", P);
   w.line("if (!sc_weights_byte_order_ok(sc_weights.f)) return {}_ERR_BYTE_ORDER;", P);
   w.line("float *const a = (float *)arena;");
   w.line("(void)a;");
+  if (opts.debug_taps) w.line("(void)tap, (void)user;");
   for (const std::string &c : calls) w.line("{}", c);
   w.line("return {}_OK;", P);
   run.close();
-  const int64_t run_stack =
-      c_function_stack_bound(std::string_view(w.text()).substr(run_start), opts.target, module_functions);
+  std::string run_text(std::string_view(w.text()).substr(run_start));
+  int64_t run_stack = 0;
+  if (opts.debug_taps) {
+    // The bound reads only types it knows: the hook is one more pointer parameter. The hook's own frame is
+    // counted as a library call's (docs/generated-c.md).
+    const std::string hook_type = p + "_tap_fn tap";
+    run_text.replace(run_text.find(hook_type), hook_type.size(), "void *tap");
+    const size_t wrapper_start = w.text().size();
+    w.blank();
+    {
+      auto wrapper = w.block("int {}_run(const float *input, float *output, void *arena)", p);
+      w.line("return {}_run_with_taps(input, output, arena, NULL, NULL);", p);
+    }
+    module_functions.insert(p + "_run_with_taps");
+    run_stack +=
+        c_function_stack_bound(std::string_view(w.text()).substr(wrapper_start), opts.target, module_functions);
+  }
+  run_stack += c_function_stack_bound(run_text, opts.target, module_functions);
   CModule m;
   m.source = std::move(w.text());
-  m.header = print_header(g, opts, plan, blob.size() * 4, run_stack + deepest_layer_stack);
+  m.header = print_header(g, opts, arena_bytes, blob.size() * 4, run_stack + deepest_layer_stack, taps.size());
   return m;
 }
 

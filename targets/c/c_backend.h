@@ -14,6 +14,9 @@ struct CEmitOptions {
   std::string prefix;       // C identifier prefix: <prefix>_run, <PREFIX>_ARENA_BYTES
   std::string source_name;  // model file name shown in the banner (base name only, for deterministic output)
   TargetDesc target = portable_c_target();
+  // Debug taps (docs/generated-c.md): <prefix>_run_with_taps calls a hook after each layer. Off: the output is
+  // byte-identical to a build that never heard of taps.
+  bool debug_taps = false;
 };
 
 struct CModule {

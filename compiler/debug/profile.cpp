@@ -1,0 +1,100 @@
+#include "compiler/debug/profile.h"
+
+#include <algorithm>
+
+#include "compiler/debug/tap_runner.h"
+#include "compiler/tensor_io.h"
+#include "ir/op.h"
+
+namespace shufflec {
+namespace {
+
+int64_t median(std::vector<int64_t> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Bytes of arena live while node `step` runs: the values whose lifetime spans it, and its scratch.
+int64_t live_arena_bytes(const MemoryPlan &plan, int step) {
+  int64_t floats = plan.workspaces[static_cast<size_t>(step)].size;
+  for (const Storage &s : plan.values)
+    if (s.kind == StorageKind::Arena && s.alias_of == kNoValue && s.first_use <= step && step <= s.last_use)
+      floats += s.size;
+  return floats * 4;
+}
+
+}  // namespace
+
+void run_profile(const Graph &g, const ProfileOptions &options, std::ostream &out) {
+  if (options.target.name == "aarch64" || options.target.name == "armv7")
+    throw UserError("", "", fmt::format("profile times runs on this host only; target {} would run under qemu, "
+                                        "whose times mean nothing (use `shufflec diff` there)", options.target.name));
+  TapRunner runner(g, options.target, options.pipeline);
+  const Graph &compiled = runner.build().compiled.graph;
+  const MemoryPlan &plan = runner.build().compiled.plan;
+  const std::vector<TapPoint> &taps = runner.build().taps;
+  const TapRunner::Timings t = runner.time(random_tensor(g.shape(g.input), 1), options.runs);
+
+  // A layer's time runs from the previous tap to its own taps; a layer without a tap (its output is no source
+  // value) is timed with the next layer that has one.
+  struct Row {
+    std::string layer, op, sources;
+    std::vector<int64_t> ns;  // per run
+    int64_t mult_adds = 0, live_bytes = 0;
+    int merged = 0;
+  };
+  std::vector<Row> rows;
+  Row pending;
+  size_t next_tap = 0;
+  for (size_t i = 0; i < compiled.nodes.size(); ++i) {
+    const Node &n = compiled.nodes[i];
+    pending.mult_adds += op_info(n.op).mult_adds(compiled, n);
+    pending.live_bytes = std::max(pending.live_bytes, live_arena_bytes(plan, static_cast<int>(i)));
+    if (next_tap >= taps.size() || taps[next_tap].node != i) {
+      ++pending.merged;
+      continue;
+    }
+    pending.layer = n.name;
+    pending.op = std::string(op_name(n.op));
+    std::vector<std::string> names;
+    for (size_t k = next_tap; k < taps.size() && taps[k].node == i; ++k) names.push_back(taps[k].source);
+    pending.sources = fmt::format("{}", fmt::join(names, ","));
+    pending.ns.assign(static_cast<size_t>(options.runs), 0);
+    for (; next_tap < taps.size() && taps[next_tap].node == i; ++next_tap)
+      for (size_t r = 0; r < pending.ns.size(); ++r) pending.ns[r] += t.per_tap[next_tap][r];
+    rows.push_back(std::move(pending));
+    pending = Row{};
+  }
+
+  size_t width = 5;
+  for (const Row &r : rows) width = std::max(width, r.layer.size() + (r.merged ? 12 : 0));
+  out << fmt::format("{:<{}}  {:<16} {:>10} {:>10} {:>8} {:>12}  {}\n", "layer", width, "op", "median us", "MMAC",
+                     "GMAC/s", "arena live B", "reports (source nodes)");
+  int64_t total_ns = 0, total_macs = 0, peak_live = 0;
+  for (const Row &r : rows) {
+    const int64_t ns = median(r.ns);
+    total_ns += ns, total_macs += r.mult_adds, peak_live = std::max(peak_live, r.live_bytes);
+    const std::string name = r.merged ? fmt::format("{} (+{} before)", r.layer, r.merged) : r.layer;
+    out << fmt::format("{:<{}}  {:<16} {:>10.1f} {:>10.3f} {:>8.2f} {:>12}  {}\n", name, width, r.op, ns / 1e3,
+                       r.mult_adds / 1e6, ns > 0 ? double(r.mult_adds) / ns : 0.0, r.live_bytes, r.sources);
+  }
+  const int64_t untapped = median(t.untapped);
+  // The fastest runs, whole: on a busy machine the least disturbed estimate of what taps cost.
+  std::vector<int64_t> tapped_runs(static_cast<size_t>(options.runs), 0);
+  for (const std::vector<int64_t> &per_run : t.per_tap)
+    for (size_t r = 0; r < per_run.size(); ++r) tapped_runs[r] += per_run[r];
+  const int64_t fastest_tapped = *std::min_element(tapped_runs.begin(), tapped_runs.end());
+  const int64_t fastest_untapped = *std::min_element(t.untapped.begin(), t.untapped.end());
+  out << fmt::format("{:<{}}  {:<16} {:>10.1f} {:>10.3f} {:>8.2f} {:>12}\n", "total", width, "", total_ns / 1e3,
+                     total_macs / 1e6, total_ns > 0 ? double(total_macs) / total_ns : 0.0, peak_live);
+  out << fmt::format("untapped run: median {:.1f} us over {} runs (layers sum to {:+.1f}% of it); target {} on "
+                     "this host\n",
+                     untapped / 1e3, options.runs, untapped > 0 ? 100.0 * (total_ns - untapped) / untapped : 0.0,
+                     options.target.name);
+  out << fmt::format("fastest run: {:.1f} us with taps, {:.1f} us without ({:+.1f}%)\n", fastest_tapped / 1e3,
+                     fastest_untapped / 1e3,
+                     fastest_untapped > 0 ? 100.0 * (fastest_tapped - fastest_untapped) / fastest_untapped : 0.0);
+}
+
+}  // namespace shufflec

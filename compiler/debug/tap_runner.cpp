@@ -1,0 +1,162 @@
+#include "compiler/debug/tap_runner.h"
+
+#include <filesystem>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "compiler/output_files.h"
+#include "compiler/tensor_io.h"
+
+#include <llvm/Support/Program.h>
+
+namespace shufflec {
+namespace runtime_files {
+extern const std::string_view tap_harness_c;
+}  // namespace runtime_files
+
+namespace {
+
+struct Toolchain {
+  std::vector<std::string> compilers;  // the first found on PATH is used
+  std::string runner;                  // qemu-user for a cross target
+  std::vector<std::string> flags;
+};
+
+Toolchain toolchain_for(const TargetDesc &target) {
+  if (target.name == "aarch64") return {{"aarch64-linux-gnu-gcc"}, "qemu-aarch64", {"-static"}};
+  if (target.name == "armv7") return {{"arm-linux-gnueabihf-gcc"}, "qemu-arm", {"-static"}};
+  return {{"cc", "gcc", "clang"}, "", {}};
+}
+
+std::string find_program(const std::vector<std::string> &names, const std::string &why) {
+  for (const std::string &n : names)
+    if (auto found = llvm::sys::findProgramByName(n)) return *found;
+  throw UserError("", "", fmt::format("{} needs {} on PATH (Debian: tools/setup.sh installs it)", why, names[0]));
+}
+
+// Runs `program args`, its stdout and stderr into `log`; returns the exit status (-1: could not run).
+int execute(const std::string &program, std::vector<std::string> args, const std::string &log) {
+  args.insert(args.begin(), program);
+  std::vector<llvm::StringRef> refs(args.begin(), args.end());
+  // stdin from /dev/null (the empty path), stdout and stderr to the log.
+  const llvm::Optional<llvm::StringRef> redirects[] = {llvm::StringRef(""), llvm::StringRef(log), llvm::StringRef(log)};
+  return llvm::sys::ExecuteAndWait(program, refs, llvm::None, redirects);
+}
+
+std::string read_text(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The last lines of a tool's log, for an error message.
+std::string tail_of(const std::string &log) {
+  std::string text = read_text(log);
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  const size_t cut = text.size() > 600 ? text.size() - 600 : 0;
+  std::string tail = text.substr(cut);
+  for (char &c : tail)
+    if (c == '\n') c = ' ';
+  return tail;
+}
+
+}  // namespace
+
+TapRunner::TapRunner(Graph g, const TargetDesc &target, const PipelineOptions &pipeline) {
+  const Toolchain tools = toolchain_for(target);
+  const std::string cc = find_program(tools.compilers, "building the tapped model for target " + target.name);
+  if (!tools.runner.empty()) runner_ = find_program({tools.runner}, "running target " + target.name);
+  CompileOptions options;
+  options.emit = CEmitOptions{"tapped", std::filesystem::path(g.source).filename().string(), target};
+  options.emit.debug_taps = true;
+  options.pipeline = pipeline;
+  build_.compiled = compile_model(std::move(g), options);
+  build_.taps = plan_taps(build_.compiled.graph);
+
+  std::random_device entropy;
+  const auto base = std::filesystem::temp_directory_path();
+  for (int attempt = 0; dir_.empty(); ++attempt) {
+    const auto candidate = base / fmt::format("shufflec-taps-{:08x}", entropy());
+    std::error_code ec;
+    if (std::filesystem::create_directory(candidate, ec)) dir_ = candidate.string();
+    if (attempt > 100) throw UserError(base.string(), "", "cannot create a temporary directory");
+  }
+  try {
+    OutputFiles files;
+    for (const GeneratedFile &f : build_.compiled.files) files.add(dir_ + "/" + f.name, f.contents);
+    files.add(dir_ + "/harness.c", std::string(runtime_files::tap_harness_c));
+    files.commit();
+    std::vector<std::string> args = {"-std=c99", "-O2"};
+    args.insert(args.end(), target.cflags.begin(), target.cflags.end());
+    args.insert(args.end(), tools.flags.begin(), tools.flags.end());
+    args.insert(args.end(), {dir_ + "/tapped.c", dir_ + "/harness.c", "-lm", "-o", dir_ + "/harness"});
+    if (execute(cc, args, dir_ + "/build.log") != 0)
+      throw UserError("", "", fmt::format("building the tapped model with {} failed: {}", cc,
+                                          tail_of(dir_ + "/build.log")));
+  } catch (...) {
+    std::error_code ec;  // a throwing constructor runs no destructor: remove the directory here
+    std::filesystem::remove_all(dir_, ec);
+    throw;
+  }
+}
+
+TapRunner::~TapRunner() {
+  std::error_code ec;
+  if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+}
+
+void TapRunner::run_harness(const std::vector<std::string> &args) {
+  std::vector<std::string> full = args;
+  std::string program = dir_ + "/harness";
+  if (!runner_.empty()) {
+    full.insert(full.begin(), program);
+    program = runner_;
+  }
+  const int status = execute(program, full, dir_ + "/run.log");
+  if (status != 0)
+    throw UserError("", "", fmt::format("running the tapped model failed (status {}): {}", status,
+                                        tail_of(dir_ + "/run.log")));
+}
+
+std::map<int, std::vector<float>> TapRunner::dump(const Tensor &input) {
+  write_tensor(dir_ + "/input.bin", input);
+  run_harness({"dump", dir_ + "/input.bin", dir_ + "/taps.bin"});
+  const std::string bytes = read_text(dir_ + "/taps.bin");  // written by this machine's build: native order
+  std::map<int, std::vector<float>> out;
+  for (size_t at = 0; at + 8 <= bytes.size();) {
+    int32_t header[2];
+    std::memcpy(header, bytes.data() + at, 8);
+    at += 8;
+    const size_t count = static_cast<size_t>(header[1]);
+    SHUFFLEC_ASSERT(header[0] >= 0 && static_cast<size_t>(header[0]) < build_.taps.size() &&
+                    at + count * 4 <= bytes.size());
+    std::vector<float> data(count);
+    std::memcpy(data.data(), bytes.data() + at, count * 4);
+    at += count * 4;
+    out[header[0]] = std::move(data);
+  }
+  return out;
+}
+
+TapRunner::Timings TapRunner::time(const Tensor &input, int runs) {
+  write_tensor(dir_ + "/input.bin", input);
+  run_harness({"time", dir_ + "/input.bin", dir_ + "/times.txt", std::to_string(runs)});
+  Timings t;
+  t.per_tap.assign(build_.taps.size(), std::vector<int64_t>(static_cast<size_t>(runs), 0));
+  t.untapped.assign(static_cast<size_t>(runs), 0);
+  std::istringstream in(read_text(dir_ + "/times.txt"));
+  std::string kind;
+  while (in >> kind) {
+    int64_t a = 0, b = 0, ns = 0;
+    if (kind == "tap" && in >> a >> b >> ns && a >= 0 && a < int64_t(t.per_tap.size()) && b >= 0 && b < runs)
+      t.per_tap[size_t(a)][size_t(b)] = ns;
+    else if (kind == "untapped" && in >> a >> ns && a >= 0 && a < runs)
+      t.untapped[size_t(a)] = ns;
+  }
+  return t;
+}
+
+}  // namespace shufflec

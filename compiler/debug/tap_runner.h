@@ -1,0 +1,43 @@
+// Builds a model with debug taps for a target and runs it once per request: the shared half of `shufflec diff`
+// and `shufflec profile`. The generated C and runtime/tap_harness.c are compiled with the host C compiler (cc), or
+// for aarch64 / armv7 with Debian's cross gcc and run under qemu-user, in a temporary directory removed afterwards.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compiler/compile.h"
+#include "targets/c/taps.h"
+
+namespace shufflec {
+
+struct TappedBuild {
+  CompiledModel compiled;     // the optimised graph and its memory plan
+  std::vector<TapPoint> taps;
+};
+
+class TapRunner {
+ public:
+  // Compiles `g` with taps for `target` and builds the harness. Throws UserError (e.g. no cross compiler).
+  TapRunner(Graph g, const TargetDesc &target, const PipelineOptions &pipeline);
+  ~TapRunner();
+  TapRunner(const TapRunner &) = delete;
+  TapRunner &operator=(const TapRunner &) = delete;
+
+  const TappedBuild &build() const { return build_; }
+  // One run on `input`: each tap's tensor, by tap index.
+  std::map<int, std::vector<float>> dump(const Tensor &input);
+  // `runs` timed runs: per tap, the nanoseconds since the previous tap in each run; and the untapped runs' times.
+  struct Timings {
+    std::vector<std::vector<int64_t>> per_tap;  // [tap][run]
+    std::vector<int64_t> untapped;              // [run]
+  };
+  Timings time(const Tensor &input, int runs);
+
+ private:
+  void run_harness(const std::vector<std::string> &args);
+  TappedBuild build_;
+  std::string dir_, runner_;  // runner_: qemu for a cross target, empty on the host
+};
+
+}  // namespace shufflec

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `shufflec diff` and `shufflec profile` from the command line, with a reference written by numpy.savez itself:
+# the interpreter's output of samples/hand/tiny.json as the 'prob' array passes (exit 0, other names listed), the
+# same array perturbed in one element is named as the first diverging node (exit 1); profile prints its totals.
+# usage: check_diff.sh SHUFFLEC SOURCE_DIR WORK_DIR
+set -euo pipefail
+shufflec=$1 source=$2 work=$3
+python=/usr/bin/python3
+rm -rf "$work" && mkdir -p "$work"
+model=$source/samples/hand/tiny.json
+"$python" -c "import numpy as np; np.save('$work/x.npy', np.linspace(-1, 1, 192, dtype=np.float32).reshape(1, 3, 8, 8))"
+"$shufflec" run "$model" --input "$work/x.npy" --output "$work/prob.npy"
+"$python" - "$work" <<'PY'
+import sys, numpy as np
+work = sys.argv[1]
+prob = np.load(f"{work}/prob.npy")
+np.savez(f"{work}/ok.npz", prob=prob, unknown_layer=np.zeros(3, np.float32))
+bad = prob.astype(np.float64)  # float64 is read too
+bad.flat[1] += 0.25
+np.savez(f"{work}/bad.npz", prob=bad)
+PY
+"$shufflec" diff "$model" --input "$work/x.npy" --reference "$work/ok.npz" > "$work/ok.txt"
+grep -q '^first diverging node: none$' "$work/ok.txt"
+grep -q 'in the reference but no node of the model (1): unknown_layer' "$work/ok.txt"
+status=0
+"$shufflec" diff "$model" --input "$work/x.npy" --reference "$work/bad.npz" > "$work/bad.txt" || status=$?
+[ "$status" -eq 1 ] || { echo "diff against a perturbed reference exited $status, expected 1"; exit 1; }
+grep -q '^first diverging node: prob$' "$work/bad.txt"
+"$shufflec" profile "$model" --runs 3 > "$work/profile.txt"
+grep -q '^total ' "$work/profile.txt"
+grep -q '^untapped run: median' "$work/profile.txt"
+rm -rf "$work"
