@@ -32,15 +32,24 @@ TargetDesc from_triple(const llvm::Triple &triple, const std::set<std::string> &
       t = x86_64_target();
       break;
     case llvm::Triple::aarch64: t = aarch64_target(); break;
-    case llvm::Triple::arm:
     case llvm::Triple::thumb:
+      if (triple.getSubArch() == llvm::Triple::ARMSubArch_v7em) {
+        if (triple.getEnvironment() != llvm::Triple::EABIHF)
+          throw UserError("", "", fmt::format("target '{}': Cortex-M targets need the hard-float ABI "
+                                              "(thumbv7em-none-eabihf); M0/M0+ without an FPU are not supported yet",
+                                              spec));
+        t = cortex_m_target();
+        break;
+      }
+      [[fallthrough]];
+    case llvm::Triple::arm:
       if (triple.getSubArch() != llvm::Triple::ARMSubArch_v7 && triple.getArchName() != "arm")
         throw UserError("", "", fmt::format("target '{}': only ARMv7-A with NEON is supported on 32-bit ARM", spec));
       t = armv7_target();
       break;
     default:
       throw UserError("", "", fmt::format("unknown target '{}' (targets: c, native, x86_64-linux-gnu+avx2,fma, "
-                                          "aarch64-linux-gnu, armv7a-linux-gnueabihf+neon)", spec));
+                                          "aarch64-linux-gnu, armv7a-linux-gnueabihf+neon, thumbv7em-none-eabihf)", spec));
   }
   t.triple = triple.str();
   return t;

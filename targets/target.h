@@ -10,9 +10,10 @@ TargetDesc portable_c_target();
 TargetDesc x86_64_target();
 TargetDesc aarch64_target();
 TargetDesc armv7_target();
+TargetDesc cortex_m_target();
 
 // Parses "c", "native", or an LLVM triple with optional features: "aarch64-linux-gnu",
-// "armv7a-linux-gnueabihf+neon", "x86_64-linux-gnu+avx2,fma". Throws UserError for anything else.
+// "armv7a-linux-gnueabihf+neon", "x86_64-linux-gnu+avx2,fma", "thumbv7em-none-eabihf" (Cortex-M4F/M7). Throws UserError for anything else.
 TargetDesc parse_target(const std::string &spec);
 
 }  // namespace shufflec

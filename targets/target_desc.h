@@ -46,6 +46,9 @@ struct TargetDesc {
   int64_t vector_floats = 4;        // floats per SIMD register (tiles are multiples of it)
   int64_t vector_registers = 16;
   const VectorDialect *simd = nullptr;  // nullptr: portable C only (a static object owned by the target's file)
+  // Bare-metal targets: the C library --emit=obj compiles against (Debian's newlib for arm-none-eabi), and no -fPIC.
+  // Empty for hosted targets, whose C library the compiler already knows.
+  std::string bare_metal_sysroot;
 };
 
 }  // namespace shufflec

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ gcc clang llvm-14-dev libfmt-dev nlohmann-json3-dev catch2 libclang-rt-14-dev
           gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user libc6-dev-arm64-cross libc6-dev-armhf-cross dataset-fashion-mnist
-          libprotobuf-dev libonnx-dev python3-onnx python3-torch python3-numpy nodejs npm)
+          libprotobuf-dev libonnx-dev python3-onnx python3-torch python3-numpy nodejs npm
+          gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -191,7 +191,15 @@ void run_tool(const std::vector<std::string> &names, std::vector<std::string> ar
 // --emit=obj|lib: compiles the generated C for the target's triple with clang (LLVM), and archives it.
 void build_object(const std::string &base, const std::string &prefix, const TargetDesc &target, bool lib) {
   const std::string obj = base + ".o", tmp = base + ".o.tmp";
-  std::vector<std::string> args = {"-std=c99", "-O2", "-fPIC", "-c", base + ".c", "-o", tmp};
+  std::vector<std::string> args = {"-std=c99", "-O2", "-c", base + ".c", "-o", tmp};
+  if (target.bare_metal_sysroot.empty()) {
+    args.push_back("-fPIC");
+  } else {
+    if (!std::filesystem::is_directory(target.bare_metal_sysroot))
+      throw UserError("", "", fmt::format("--emit=obj for {} needs its C library headers in {} (Debian package "
+                                          "libnewlib-arm-none-eabi)", target.triple, target.bare_metal_sysroot));
+    args.push_back("--sysroot=" + target.bare_metal_sysroot);
+  }
   if (!target.triple.empty()) args.insert(args.begin(), "--target=" + target.triple);
   args.insert(args.begin() + 1, target.cflags.begin(), target.cflags.end());
   try {

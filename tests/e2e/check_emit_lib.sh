@@ -19,3 +19,11 @@ check aarch64-linux-gnu lib libnet.a "AArch64"
 check armv7a-linux-gnueabihf+neon obj net.o "ARM"
 check x86_64-linux-gnu+avx2,fma lib libnet.a "Advanced Micro Devices X86-64"
 check c obj net.o ""
+# Bare metal (Cortex-M4F/M7) against newlib's headers, where the Debian package is installed (tools/setup.sh does).
+if [ -d /usr/lib/arm-none-eabi/include ]; then
+  check thumbv7em-none-eabihf lib libnet.a "ARM"
+  readelf -A "$work/thumbv7em-none-eabihf/net.o" | grep -q "Tag_CPU_arch: v7E-M" ||
+    { echo "FAIL: the thumbv7em object is not built for ARMv7E-M"; exit 1; }
+  readelf -A "$work/thumbv7em-none-eabihf/net.o" | grep -q "Tag_ABI_VFP_args: VFP registers" ||
+    { echo "FAIL: the thumbv7em object does not use the hard-float ABI"; exit 1; }
+fi
