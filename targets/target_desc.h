@@ -38,13 +38,17 @@ class VectorDialect {
 };
 
 struct TargetDesc {
-  std::string name;                 // "c", "x86-64", "aarch64", "armv7"
+  std::string name;                 // "c", "x86-64", "x86-64-avx512", "aarch64", "armv7"
   std::string triple;               // LLVM target triple used for --emit=obj|lib (empty: the host's)
   std::vector<std::string> cflags;  // flags the generated C needs (e.g. -mavx2 -mfma)
   int64_t l1_bytes = 32 * 1024;     // data cache per core, used to size conv tiles
   int64_t l2_bytes = 256 * 1024;
   int64_t vector_floats = 4;        // floats per SIMD register (tiles are multiples of it)
   int64_t vector_registers = 16;
+  // The GEMM conv's register tile (schedule_convs): NR = gemm_pixel_vectors vectors of pixels, MR = as many output
+  // channels as the registers left hold, at most gemm_max_channels.
+  int64_t gemm_pixel_vectors = 2;
+  int64_t gemm_max_channels = 8;
   const VectorDialect *simd = nullptr;  // nullptr: portable C only (a static object owned by the target's file)
 };
 
