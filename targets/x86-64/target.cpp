@@ -89,12 +89,14 @@ class Avx512Dialect final : public VectorDialect {
 
 TargetDesc x86_64_avx512_target() {
   static const Avx512Dialect avx512;
-  // 32 registers: GEMM tiles of 2 vectors (32 pixels) x up to 12 output channels keep 24 accumulators in flight,
-  // enough to cover the FMA latency of two 512-bit FMA pipes. Caches: the smallest of the AVX-512 cores (32 KB L1D
-  // on Skylake-SP and Zen 4, 1 MB L2 on all of them).
+  // 32 registers: GEMM tiles of 4 vectors (64 pixels) x 6 output channels (what the registers leave) keep 24
+  // accumulators in flight, enough to cover the latency of two 512-bit FMA pipes. On Zen 5 this tile beat 12 x 32,
+  // 8 x 48 and 24 x 16 by 3 to 10% on the ShuffleNets and MobileNet (bench, docs/targets.md). Planes of 48 pixels or
+  // fewer get fewer vectors and more channels, up to 12. Caches: the smallest of the AVX-512 cores (32 KB L1D on
+  // Skylake-SP and Zen 4, 1 MB L2 on all of them).
   return TargetDesc{.name = "x86-64-avx512", .triple = "x86_64-linux-gnu",
                     .cflags = {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma"}, .l1_bytes = 32 * 1024,
-                    .l2_bytes = 1024 * 1024, .vector_floats = 16, .vector_registers = 32, .gemm_pixel_vectors = 2,
+                    .l2_bytes = 1024 * 1024, .vector_floats = 16, .vector_registers = 32, .gemm_pixel_vectors = 4,
                     .gemm_max_channels = 12, .simd = &avx512};
 }
 

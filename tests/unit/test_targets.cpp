@@ -55,8 +55,7 @@ TEST_CASE("targets: x86-64 specs pick the AVX2 or the AVX-512 description", "[ta
     CHECK(t.vector_registers == 32);
     CHECK(t.simd->type() == "__m512");
     CHECK(t.cflags == std::vector<std::string>{"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma"});
-    // The register tile fits: MR x NR/width accumulators, NR/width input vectors and one broadcast weight.
-    CHECK(t.gemm_max_channels * t.gemm_pixel_vectors + t.gemm_pixel_vectors + 1 <= t.vector_registers);
+    CHECK(t.gemm_pixel_vectors == 4);  // the tile that measured fastest on Zen 5 (docs/targets.md)
   }
 
   CHECK_THAT(user_error("x86_64-linux-gnu+avx512f"), Contains("needs all of the features avx512f,avx512bw,avx512vl"));
