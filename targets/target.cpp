@@ -22,15 +22,26 @@ std::set<std::string> split_features(const std::string &list) {
   return out;
 }
 
+constexpr const char *kAvx512Features = "avx512f,avx512bw,avx512vl";
+
+// x86-64 has two ISA levels: AVX-512 (F, BW and VL, all three or none) and AVX2 + FMA.
+TargetDesc x86_64_from_features(const std::set<std::string> &features, const std::string &spec) {
+  const int avx512 = int(features.count("avx512f") + features.count("avx512bw") + features.count("avx512vl"));
+  if (avx512 == 3) return x86_64_avx512_target();
+  if (avx512 > 0)
+    throw UserError("", "", fmt::format("target '{}': the AVX-512 target needs all of the features {} (e.g. "
+                                        "x86_64-linux-gnu+{})", spec, kAvx512Features, kAvx512Features));
+  if (!features.count("avx2") || !features.count("fma"))
+    throw UserError("", "", fmt::format("target '{}': x86-64 needs the features avx2,fma (e.g. "
+                                        "x86_64-linux-gnu+avx2,fma) or {}; use --target c for older CPUs", spec,
+                                        kAvx512Features));
+  return x86_64_target();
+}
+
 TargetDesc from_triple(const llvm::Triple &triple, const std::set<std::string> &features, const std::string &spec) {
   TargetDesc t;
   switch (triple.getArch()) {
-    case llvm::Triple::x86_64:
-      if (!features.count("avx2") || !features.count("fma"))
-        throw UserError("", "", fmt::format("target '{}': x86-64 needs the features avx2,fma (e.g. "
-                                            "x86_64-linux-gnu+avx2,fma); use --target c for older CPUs", spec));
-      t = x86_64_target();
-      break;
+    case llvm::Triple::x86_64: t = x86_64_from_features(features, spec); break;
     case llvm::Triple::aarch64: t = aarch64_target(); break;
     case llvm::Triple::thumb:
       if (triple.getSubArch() == llvm::Triple::ARMSubArch_v7em) {
@@ -49,7 +60,9 @@ TargetDesc from_triple(const llvm::Triple &triple, const std::set<std::string> &
       break;
     default:
       throw UserError("", "", fmt::format("unknown target '{}' (targets: c, native, x86_64-linux-gnu+avx2,fma, "
-                                          "aarch64-linux-gnu, armv7a-linux-gnueabihf+neon, thumbv7em-none-eabihf)", spec));
+                                          "x86_64-linux-gnu+{}, aarch64-linux-gnu, armv7a-linux-gnueabihf+neon, "
+                                          "thumbv7em-none-eabihf)",
+                                          spec, kAvx512Features));
   }
   t.triple = triple.str();
   return t;
@@ -66,8 +79,12 @@ TargetDesc parse_target(const std::string &spec) {
       for (const auto &f : host)
         if (f.getValue()) features.insert(f.getKey().str());
     const llvm::Triple triple(llvm::sys::getProcessTriple());
-    if (triple.getArch() == llvm::Triple::x86_64 && !(features.count("avx2") && features.count("fma")))
-      return portable_c_target();
+    if (triple.getArch() == llvm::Triple::x86_64) {
+      // The best ISA level the host has all of (LLVM also checks that the OS saves the AVX-512 registers).
+      if (!(features.count("avx512f") && features.count("avx512bw") && features.count("avx512vl")))
+        for (const char *f : {"avx512f", "avx512bw", "avx512vl"}) features.erase(f);
+      if (!features.count("avx512f") && !(features.count("avx2") && features.count("fma"))) return portable_c_target();
+    }
     return from_triple(triple, features, spec + " (" + triple.str() + ")");
   }
   const size_t plus = spec.find('+');

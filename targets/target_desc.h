@@ -38,17 +38,21 @@ class VectorDialect {
 };
 
 struct TargetDesc {
-  std::string name;                 // "c", "x86-64", "aarch64", "armv7"
+  std::string name;                 // "c", "x86-64", "x86-64-avx512", "aarch64", "armv7"
   std::string triple;               // LLVM target triple used for --emit=obj|lib (empty: the host's)
   std::vector<std::string> cflags;  // flags the generated C needs (e.g. -mavx2 -mfma)
   int64_t l1_bytes = 32 * 1024;     // data cache per core, used to size conv tiles
   int64_t l2_bytes = 256 * 1024;
   int64_t vector_floats = 4;        // floats per SIMD register (tiles are multiples of it)
   int64_t vector_registers = 16;
-  const VectorDialect *simd = nullptr;  // nullptr: portable C only (a static object owned by the target's file)
+  // The GEMM conv's register tile (schedule_convs): NR = gemm_pixel_vectors vectors of pixels, MR = as many output
+  // channels as the registers left hold, at most gemm_max_channels.
+  int64_t gemm_pixel_vectors = 2;
+  int64_t gemm_max_channels = 8;
   // Bare-metal targets: the C library --emit=obj compiles against (Debian's newlib for arm-none-eabi), and no -fPIC.
   // Empty for hosted targets, whose C library the compiler already knows.
-  std::string bare_metal_sysroot;
+  std::string bare_metal_sysroot = {};
+  const VectorDialect *simd = nullptr;  // nullptr: portable C only (a static object owned by the target's file)
 };
 
 }  // namespace shufflec

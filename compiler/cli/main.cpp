@@ -37,7 +37,8 @@ commands:
       reference interpreter's output for it (computed on the graph before any pass), or the output in
       --test-expect FILE.
         --target=T              c (portable C99, default), native, or an LLVM triple with features:
-                                x86_64-linux-gnu+avx2,fma, aarch64-linux-gnu, armv7a-linux-gnueabihf+neon
+                                x86_64-linux-gnu+avx2,fma, x86_64-linux-gnu+avx512f,avx512bw,avx512vl,
+                                aarch64-linux-gnu, armv7a-linux-gnueabihf+neon (native: the host's best)
         --emit=c|obj|lib        also compile the C with clang for the target's triple: DIR/NAME.o or
                                 DIR/libNAME.a (one command from a model to a library for an ARM board)
         --dump-after=PASS|all   print the IR after that pass (when it changed the graph)

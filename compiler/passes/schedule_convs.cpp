@@ -1,10 +1,11 @@
 // schedule_convs: decides, once per conv, how the code generator computes it, and records the decision as the
 // node's ConvSchedule (ir/schedule.h); the kernels in targets/codegen/kernels/ only read it.
 //   - A conv with two or more output channels per group (1x1 group convs, dense KxK convs) is a packed GEMM per
-//     group. Its register tile: NR pixels = 2 vectors (4 on targets with 32 vector registers), capped at what the
-//     output plane needs; NR_tail = the plane's last, partial tile rounded up to whole vectors (0: NR divides the
-//     plane); MR output channels = as many as keep MR x NR/width accumulators, the NR/width input vectors and one
-//     broadcast weight in the target's vector registers (at most 8, at most the channels per group). Weights are
+//     group. Its register tile, sized from the target description: NR pixels = gemm_pixel_vectors vectors, capped
+//     at what the output plane needs; NR_tail = the plane's last, partial tile rounded up to whole vectors (0: NR
+//     divides the plane); MR output channels = as many as keep MR x NR/width accumulators, the NR/width input
+//     vectors and one broadcast weight in the target's vector registers (at most gemm_max_channels, at most the
+//     channels per group). Weights are
 //     packed at compile time into MR-wide panels for this tile. Its input panel and cache blocking: see
 //     gemm_panels and pointwise_blocking below.
 //   - Otherwise: the untiled pointwise kernel (1x1), depthwise (one channel per group), or the direct kernel.
@@ -51,9 +52,9 @@ int64_t panel_rows(const ConvDims &d, int64_t K, int64_t nr) {
 GemmSchedule gemm_schedule(const ConvDims &d, const Attrs &a, const TargetDesc &target) {
   const int64_t vec = std::max<int64_t>(target.vector_floats, 1), regs = target.vector_registers;
   const int64_t pixels = d.OH * d.OW, K = d.CG * d.KH * d.KW;
-  const int64_t vectors = std::min<int64_t>(regs >= 32 ? 4 : 2, (pixels + vec - 1) / vec);
+  const int64_t vectors = std::min<int64_t>(std::max<int64_t>(target.gemm_pixel_vectors, 1), (pixels + vec - 1) / vec);
   GemmSchedule s;
-  s.mr = std::clamp<int64_t>((regs - vectors - 2) / vectors, 1, std::min<int64_t>(8, d.MG));
+  s.mr = std::clamp<int64_t>((regs - vectors - 2) / vectors, 1, std::min<int64_t>(target.gemm_max_channels, d.MG));
   s.nr = vectors * vec;
   const int64_t tail = pixels % s.nr;
   s.nr_tail = (tail + vec - 1) / vec * vec;

@@ -11,7 +11,7 @@ TargetDesc cortex_m_target() {
   return TargetDesc{.name = "cortex-m", .triple = "thumbv7em-none-eabihf",
                     .cflags = {"-mthumb", "-march=armv7e-m", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"},
                     .l1_bytes = 8 * 1024, .l2_bytes = 32 * 1024, .vector_floats = 1, .vector_registers = 16,
-                    .simd = nullptr, .bare_metal_sysroot = "/usr/lib/arm-none-eabi"};
+                    .bare_metal_sysroot = "/usr/lib/arm-none-eabi", .simd = nullptr};
 }
 
 }  // namespace shufflec

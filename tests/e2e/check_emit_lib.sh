@@ -18,6 +18,7 @@ check() {  # TARGET EMIT FILE MACHINE-PATTERN
 check aarch64-linux-gnu lib libnet.a "AArch64"
 check armv7a-linux-gnueabihf+neon obj net.o "ARM"
 check x86_64-linux-gnu+avx2,fma lib libnet.a "Advanced Micro Devices X86-64"
+check x86_64-linux-gnu+avx512f,avx512bw,avx512vl obj net.o "Advanced Micro Devices X86-64"
 check c obj net.o ""
 # Bare metal (Cortex-M4F/M7) against newlib's headers, where the Debian package is installed (tools/setup.sh does).
 if [ -d /usr/lib/arm-none-eabi/include ]; then

@@ -3,16 +3,12 @@
 # model's C is compiled with -fstack-usage at each optimisation level by each compiler, and the deepest call chain,
 # the run function's frame plus the largest frame below it (layers call nothing of the module's), must fit the bound.
 # usage: check_stack.sh SHUFFLEC ZOO_DIR WORK_DIR "CC..." "-O0 -O2 ..." TARGET MODEL...
-#   TARGET: a --target for shufflec (c: the portable C); the target's flags are added to every compile.
+#   TARGET: a --target for shufflec (c: the portable C); its flags (shufflec flags) are added to every compile.
 set -euo pipefail
 shufflec=$1 zoo=$2 work=$3 compilers=$4 levels=$5 target=$6
 shift 6
 cflags="-std=c99 -Wall -Wextra -Werror -pedantic"
-case $target in
-  c) target_flags="" ;;
-  x86_64*) target_flags="-mavx2 -mfma" ;;
-  *) echo "FAIL: check_stack.sh knows no flags for target $target"; exit 1 ;;
-esac
+target_flags=$("$shufflec" flags --target "$target")
 
 rm -rf "$work" && mkdir -p "$work"
 checked=0

@@ -6,6 +6,7 @@
 #include "graph_builder.h"
 #include "ir/interpreter.h"
 #include "ir/memory_plan.h"
+#include "targets/target.h"
 
 using namespace shufflec;
 using namespace shufflec::testing;
@@ -220,4 +221,31 @@ TEST_CASE("schedule_convs gives GEMM convs a register tile from the target, othe
   CHECK(direct.nodes[0].schedule->kernel == ConvKernel::Direct);
   CHECK(direct.nodes[0].schedule->direct_channels == 4);
   CHECK_FALSE(schedule_convs(direct, untiled));  // deciding again changes nothing
+}
+
+TEST_CASE("schedule_convs sizes the register tile from the target's registers and lanes") {
+  GraphBuilder b(Shape{{1, 240, 28, 28}});
+  const Graph g = b.finish(b.conv("pw", b.input(), 240, 1, 3));
+  // AVX2 (16 registers of 8 floats): NR = 2 vectors, MR = (16 - 2 - 2) / 2 = 6. AVX-512 (32 registers of 16
+  // floats): NR = 4 vectors = 64 pixels, MR = (32 - 4 - 2) / 4 = 6; 784 pixels leave a last tile of 16. On a 7x7
+  // plane 4 vectors cover the 49 pixels, and on a 2x2 plane one vector leaves room for 29 channels, capped at 12.
+  // AArch64 (32 registers of 4): NR = 4 vectors, MR = (32 - 4 - 2) / 4 = 6.
+  const struct {
+    std::string spec;
+    int64_t mr, nr, nr_tail;
+  } cases[] = {{"x86_64-linux-gnu+avx2,fma", 6, 16, 0},
+               {"x86_64-linux-gnu+avx512f,avx512bw,avx512vl", 6, 64, 16},
+               {"aarch64-linux-gnu", 6, 16, 0}};
+  for (const auto &c : cases) {
+    INFO(c.spec);
+    Graph after = g;
+    REQUIRE(schedule_convs(after, PassContext{parse_target(c.spec)}));
+    const GemmSchedule &s = after.nodes[0].schedule->gemm;
+    CHECK((s.mr == c.mr && s.nr == c.nr && s.nr_tail == c.nr_tail));
+  }
+  GraphBuilder small(Shape{{1, 64, 2, 2}});
+  Graph tiny = small.finish(small.conv("pw", small.input(), 64, 1));
+  REQUIRE(schedule_convs(tiny, PassContext{parse_target("x86_64-linux-gnu+avx512f,avx512bw,avx512vl")}));
+  const GemmSchedule &s = tiny.nodes[0].schedule->gemm;
+  CHECK((s.mr == 12 && s.nr == 16 && s.nr_tail == 16));
 }

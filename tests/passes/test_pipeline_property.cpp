@@ -3,6 +3,7 @@
 // final IR of every ShuffleNet variant has no shuffle, BN, ReLU, add or copying concat left.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -160,8 +161,24 @@ constexpr const char *kCrossCFlags = "-std=c99 -Wall -Wextra -Werror -pedantic -
 std::vector<TargetUnderTest> available_targets() {
   std::vector<TargetUnderTest> out;
   auto has = [](const std::string &cmd) { return std::system(("command -v " + cmd + " >/dev/null 2>&1").c_str()) == 0; };
-  if (std::system("grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo") == 0)
-    out.push_back({"x86_64-linux-gnu+avx2,fma", SHUFFLEC_TEST_CC, std::string(SHUFFLEC_TEST_CFLAGS) + " -mavx2 -mfma", ""});
+  // The host's x86 targets, built with the flags their descriptions ask for (what `shufflec flags` prints).
+  auto host_x86 = [&](const std::string &spec, const std::string &cpu_flags) {
+    std::string grep = "true";
+    for (size_t at = 0; at < cpu_flags.size();) {
+      const size_t space = std::min(cpu_flags.find(' ', at), cpu_flags.size());
+      grep += " && grep -qw " + cpu_flags.substr(at, space - at) + " /proc/cpuinfo";
+      at = space + 1;
+    }
+    if (std::system(grep.c_str()) != 0) {
+      std::printf("(target %s skipped: this CPU lacks one of %s)\n", spec.c_str(), cpu_flags.c_str());
+      return;
+    }
+    std::string flags = SHUFFLEC_TEST_CFLAGS;
+    for (const std::string &f : parse_target(spec).cflags) flags += " " + f;
+    out.push_back({spec, SHUFFLEC_TEST_CC, flags, ""});
+  };
+  host_x86("x86_64-linux-gnu+avx2,fma", "avx2 fma");
+  host_x86("x86_64-linux-gnu+avx512f,avx512bw,avx512vl", "avx512f avx512bw avx512vl");
   // The sanitizer build cannot instrument the static cross builds, so there they would only repeat the normal
   // build's runs: it tests the host's targets only.
   if (SHUFFLEC_TEST_SANITIZED) return out;
@@ -193,9 +210,20 @@ std::vector<TargetUnderTest> kernel_test_targets() {
   return targets;
 }
 
-// Emits `g` as C for target t into dir, with a golden harness holding the interpreter's output of `oracle` (the
+// The oracle's input and interpreter output, computed once per graph and shared by every target's check (the
+// interpreter is the slow part of these tests in the sanitizer build).
+struct Golden {
+  Tensor input, output;
+};
+Golden golden_of(const Graph &oracle) {
+  Tensor input = test_input(oracle);
+  Tensor output = interpret(oracle, input);
+  return {std::move(input), std::move(output)};
+}
+
+// Emits `g` as C for target t into dir, with a golden harness holding the interpreter's output of the oracle (the
 // same network before passes), builds it with t's compiler and runs it; true when it matches.
-bool compiles_and_matches(const Graph &g, const Graph &oracle, const TargetUnderTest &t,
+bool compiles_and_matches(const Graph &g, const Golden &golden, const TargetUnderTest &t,
                           const std::filesystem::path &dir) {
   CEmitOptions copts;
   copts.prefix = "m";
@@ -205,7 +233,7 @@ bool compiles_and_matches(const Graph &g, const Graph &oracle, const TargetUnder
   const CModule m = emit_c_module(scheduled, plan_memory(scheduled), copts);
   std::ofstream(dir / "m.c") << m.source;
   std::ofstream(dir / "m.h") << m.header;
-  std::ofstream(dir / "m_test.c") << emit_c_test(g, copts, test_input(oracle), interpret(oracle, test_input(oracle)));
+  std::ofstream(dir / "m_test.c") << emit_c_test(g, copts, golden.input, golden.output);
   const std::string sources = (dir / "m.c").string() + " " + (dir / "m_test.c").string();
   const std::string exe = (dir / "m_test").string();
   const std::string cmd = t.syntax_only ? t.cc + " " + t.flags + " -fsyntax-only " + sources
@@ -218,7 +246,7 @@ bool compiles_and_matches(const Graph &g, const Graph &oracle, const TargetUnder
 
 TEST_CASE("SIMD kernels match the interpreter on odd shapes for every target") {
   // Channels not a multiple of the vector width, 1-pixel and tiny planes, odd sizes with stride 2, and a plane wide
-  // enough for stride-2 depthwise vector blocks on x86 (8 outputs read 18 inputs).
+  // enough for stride-2 depthwise vector blocks on x86 (AVX2: 8 outputs read 18 inputs; AVX-512: 16 read 34).
   const std::vector<Shape> shapes = {Shape{{1, 12, 1, 1}}, Shape{{1, 24, 3, 5}}, Shape{{1, 6, 7, 7}},
                                      Shape{{1, 48, 9, 11}}, Shape{{1, 16, 17, 2}}, Shape{{2, 12, 5, 5}},
                                      Shape{{1, 10, 12, 37}}};
@@ -226,17 +254,19 @@ TEST_CASE("SIMD kernels match the interpreter on odd shapes for every target") {
   std::filesystem::create_directories(dir);
   const std::vector<TargetUnderTest> targets = available_targets();
   WARN("targets under test: " << targets.size());
-  for (const TargetUnderTest &t : targets)
-    for (size_t i = 0; i < shapes.size(); ++i)
-      for (uint32_t seed = 0; seed < 3; ++seed) {
-        const Graph g = random_graph(2000 + uint32_t(i) * 10 + seed, shapes[i]);
+  for (size_t i = 0; i < shapes.size(); ++i)
+    for (uint32_t seed = 0; seed < 3; ++seed) {
+      const Graph g = random_graph(2000 + uint32_t(i) * 10 + seed, shapes[i]);
+      const Golden golden = golden_of(g);
+      for (const TargetUnderTest &t : targets) {
         Graph opt = g;
         PipelineOptions popts;
         popts.context.target = parse_target(t.spec);
         run_pipeline(opt, popts);
         INFO("target " << t.spec << ", input " << shapes[i].str() << "\n" << print_graph(opt));
-        CHECK(compiles_and_matches(opt, g, t, dir));
+        CHECK(compiles_and_matches(opt, golden, t, dir));
       }
+    }
   std::filesystem::remove_all(dir);
 }
 
@@ -273,14 +303,10 @@ ValueId depthwise(GraphBuilder &b, const std::string &name, ValueId x, const Dep
   return b.node(name, OpKind::Conv2d, ins, a);
 }
 
-}  // namespace
-
-TEST_CASE("depthwise kernels match the interpreter for every stride, kernel, padding and target") {
-  // Tiny planes, planes wide enough for vector blocks at stride 2 (x86: 8 outputs read 16 + 2 inputs), channels not a
-  // multiple of the width, batch 2; every epilogue (bias, relu / relu6, residual, channel map, both at once).
-  const std::vector<Shape> shapes = {Shape{{1, 5, 1, 1}},   Shape{{1, 3, 2, 2}},   Shape{{1, 9, 3, 5}},
-                                     Shape{{1, 6, 7, 7}},   Shape{{2, 5, 9, 11}},  Shape{{1, 4, 17, 2}},
-                                     Shape{{1, 3, 13, 40}}, Shape{{2, 2, 20, 37}}, Shape{{1, 2, 28, 28}}};
+// Every depthwise case that fits each input shape, twice with different epilogues (bias, relu / relu6, residual,
+// channel map, both at once), against the interpreter on every kernel test target. `first` numbers the shapes
+// (seeds and epilogue variants), so splitting the shapes over test cases keeps each shape's graph unchanged.
+void check_depthwise_kernels(const std::vector<Shape> &shapes, size_t first) {
   const std::vector<DepthwiseCase> cases = {
       {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, {{3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}},
       {{3, 3}, {1, 1}, {1, 1}, {0, 0, 0, 0}}, {{3, 3}, {2, 2}, {1, 1}, {0, 0, 0, 0}},
@@ -290,14 +316,16 @@ TEST_CASE("depthwise kernels match the interpreter for every stride, kernel, pad
       {{3, 3}, {2, 2}, {1, 1}, {0, 1, 1, 0}}, {{3, 2}, {2, 1}, {1, 3}, {1, 3, 0, 2}},
   };
   const std::vector<TargetUnderTest> targets = kernel_test_targets();
-  const auto dir = std::filesystem::temp_directory_path() / ("shufflec_depthwise-" + std::to_string(getpid()));
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("shufflec_depthwise-" + std::to_string(getpid()) + "-" + std::to_string(first));
   std::filesystem::create_directories(dir);
   const Activation acts[] = {Activation::None, Activation::Relu, Activation::Relu6};
-  for (size_t i = 0; i < shapes.size(); ++i) {
+  for (size_t s = 0; s < shapes.size(); ++s) {
     // One graph per input shape: every case that fits reads the input, twice with different epilogues, and the
     // outputs are flattened and concatenated, so the golden check sees every conv's output whole.
+    const size_t i = first + s;
     std::mt19937 rng(uint32_t(7000 + i));
-    GraphBuilder b(shapes[i], uint32_t(7000 + i));
+    GraphBuilder b(shapes[s], uint32_t(7000 + i));
     std::vector<ValueId> outs;
     for (size_t k = 0; k < 2 * cases.size(); ++k) {
       const size_t variant = k + i;
@@ -309,12 +337,29 @@ TEST_CASE("depthwise kernels match the interpreter for every stride, kernel, pad
     REQUIRE(outs.size() >= 2);
     const ValueId cur = b.node("all", OpKind::Concat, outs);
     const Graph g = b.finish(cur);
+    const Golden golden = golden_of(g);
     for (const TargetUnderTest &t : targets) {
-      INFO("target " << t.spec << " with " << t.cc << ", input " << shapes[i].str() << "\n" << print_graph(g));
-      CHECK(compiles_and_matches(g, g, t, dir));
+      INFO("target " << t.spec << " with " << t.cc << ", input " << shapes[s].str() << "\n" << print_graph(g));
+      CHECK(compiles_and_matches(g, golden, t, dir));
     }
   }
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+
+// The depthwise kernel tests, three input shapes each (each its own ctest test, inside the time budget of the
+// sanitizer build): channels not a multiple of the vector width everywhere.
+TEST_CASE("depthwise kernels match the interpreter for every stride, kernel, padding and target: tiny planes") {
+  check_depthwise_kernels({Shape{{1, 5, 1, 1}}, Shape{{1, 3, 2, 2}}, Shape{{1, 9, 3, 5}}}, 0);
+}
+TEST_CASE("depthwise kernels match the interpreter for every stride, kernel, padding and target: odd planes, batch 2") {
+  check_depthwise_kernels({Shape{{1, 6, 7, 7}}, Shape{{2, 5, 9, 11}}, Shape{{1, 4, 17, 2}}}, 3);
+}
+// Wide enough for vector blocks at stride 2 (AVX2: 8 outputs read 16 + 2 inputs; AVX-512: 16 read 32 + 2 on the 40
+// and 37 wide planes).
+TEST_CASE("depthwise kernels match the interpreter for every stride, kernel, padding and target: wide planes") {
+  check_depthwise_kernels({Shape{{1, 3, 13, 40}}, Shape{{2, 2, 20, 37}}, Shape{{1, 2, 28, 28}}}, 6);
 }
 
 namespace {
@@ -376,12 +421,13 @@ void check_gemm_kernels(const Shape &shape, uint32_t variant_base) {
   }
   REQUIRE(outs.size() >= 2);
   const Graph g = b.finish(b.node("all", OpKind::Concat, outs));
+  const Golden golden = golden_of(g);
   for (const TargetUnderTest &t : targets) {
     Graph tiled = g;
     REQUIRE(schedule_convs(tiled, PassContext{parse_target(t.spec)}));
     verify(tiled);
     INFO("target " << t.spec << " with " << t.cc << ", input " << shape.str() << "\n" << print_graph(tiled));
-    CHECK(compiles_and_matches(tiled, g, t, dir));
+    CHECK(compiles_and_matches(tiled, golden, t, dir));
   }
   std::filesystem::remove_all(dir);
 }
@@ -465,9 +511,10 @@ TEST_CASE("pool kernels match the interpreter for every window, padding and targ
     }
     REQUIRE(outs.size() >= 2);
     const Graph g = b.finish(b.node("all", OpKind::Concat, outs));
+    const Golden golden = golden_of(g);
     for (const TargetUnderTest &t : targets) {
       INFO("target " << t.spec << " with " << t.cc << ", input " << shapes[i].str() << "\n" << print_graph(g));
-      CHECK(compiles_and_matches(g, g, t, dir));
+      CHECK(compiles_and_matches(g, golden, t, dir));
     }
   }
   std::filesystem::remove_all(dir);
