@@ -19,14 +19,31 @@ inline std::string float_c(double v) {
   return s + "f";
 }
 
-// C expression applying the activation to the float expression `v` (NaN maps to 0, as in the reference).
-inline std::string activation_c(Activation a, const std::string &v) {
+// C expression applying the activation to the float expression `v` (NaN maps to 0 in the clamps, as in the
+// reference). `v` may be evaluated more than once. alpha and beta are hard_sigmoid's.
+inline std::string activation_c(Activation a, const std::string &v, double alpha = 0.2, double beta = 0.5) {
+  auto unit_clamp = [](const std::string &t) { return fmt::format("fminf(fmaxf({}, 0.0f), 1.0f)", t); };
   switch (a) {
     case Activation::None: return v;
     case Activation::Relu: return fmt::format("({0} > 0.0f ? {0} : 0.0f)", v);
     case Activation::Relu6: return fmt::format("({0} > 0.0f ? ({0} < 6.0f ? {0} : 6.0f) : 0.0f)", v);
+    case Activation::Sigmoid: return fmt::format("(1.0f / (1.0f + expf(-{})))", v);
+    case Activation::HardSigmoid: return unit_clamp(fmt::format("{} * {} + {}", float_c(alpha), v, float_c(beta)));
+    case Activation::HardSwish: return fmt::format("({} * {})", v, unit_clamp(fmt::format("{} / 6.0f + 0.5f", v)));
+    case Activation::Silu: return fmt::format("({0} / (1.0f + expf(-{0})))", v);
   }
   return v;
+}
+// The node's fused activation.
+inline std::string activation_c(const Attrs &a, const std::string &v) {
+  return activation_c(a.activation, v, a.alpha, a.beta);
+}
+
+// For a vector epilogue: the activations the dialect has no instruction for (everything but the clamps) are applied
+// by a scalar loop over the `count` floats just stored at `ptr` (still in L1). Emits nothing for a clamp.
+inline void emit_scalar_activation(CWriter &w, const Attrs &a, const std::string &ptr, int64_t count) {
+  if (is_clamp(a.activation)) return;
+  w.line("for (int e = 0; e < {}; ++e) {}[e] = {};", count, ptr, activation_c(a, fmt::format("{}[e]", ptr)));
 }
 
 // For a windowed op emitted one output row at a time: per kernel column kx, the output columns [lo, hi) whose input
