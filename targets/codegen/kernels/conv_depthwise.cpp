@@ -122,9 +122,13 @@ void emit_conv_depthwise(KernelEmitContext &ctx, const ConvDims &d, const ConvOp
     if (o.has_residual) val = v->add(val, v->load("rr + ox"));
     if (a.activation == Activation::Relu || a.activation == Activation::Relu6) val = v->max(val, "zero");
     if (a.activation == Activation::Relu6) val = v->min(val, "six");
-    w.line("{};", v->store("yr + ox", val));
-    // The block recomputes from the input, so the overlapping last block applies the activation once, too.
-    emit_scalar_activation(w, a, "(yr + ox)", VW);
+    if (!needs_scalar_activation(a)) {
+      w.line("{};", v->store("yr + ox", val));
+      return;
+    }
+    w.line("float pre[{}];", VW);
+    w.line("{};", v->store("pre", val));
+    emit_activation_from_pre(w, a, "(yr + ox)", VW);
   };
   // Both edges first: a scalar loop after the interior could reuse its last loads (clang's GVN does), which makes
   // the interior loop's values live after it and stops clang vectorising it.

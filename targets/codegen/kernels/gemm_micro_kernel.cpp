@@ -145,14 +145,16 @@ void emit_simd(KernelEmitContext &ctx, const ConvDims &d, const GemmShape &t, Pi
     for (int64_t j = 0; j < t.MR; ++j) {
       auto row = w.block("");
       emit_row_pointers(ctx, d, t, o, l, std::to_string(j));
+      const bool scalar_act = needs_scalar_activation(a);
+      if (scalar_act) w.line("float pre[{}];", pt.nr);
       for (int64_t k = 0; k < VN; ++k) {
         std::string val = fmt::format("acc{}_{}", j, k);
         if (o.has_residual) val = v.add(val, v.load(fmt::format("rp + {}", k * VW)));
         if (a.activation == Activation::Relu || a.activation == Activation::Relu6) val = v.max(val, "zero");
         if (a.activation == Activation::Relu6) val = v.min(val, "six");
-        w.line("{};", v.store(fmt::format("yp + {}", k * VW), val));
+        w.line("{};", v.store(fmt::format("{} + {}", scalar_act ? "pre" : "yp", k * VW), val));
       }
-      emit_scalar_activation(w, a, "yp", pt.nr);
+      if (scalar_act) emit_activation_from_pre(w, a, "yp", pt.nr);
     }
   };
   std::optional<CWriter::Block> last_k_block;
