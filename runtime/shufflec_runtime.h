@@ -69,3 +69,11 @@ static SC_INLINE_MAYBE_UNUSED float sc_expf(float x) {
   memcpy(&scale, &bits, sizeof scale);
   return p * scale;
 }
+
+/* max(0, min(1, t)), NaN to 0 (hard_sigmoid, hard_swish). clang turns fminf/fmaxf into vector min/max; gcc -O2 calls
+ * libm for them (a fifth of MobileNetV3's time) but makes the comparisons max/min instructions. */
+#if defined(__clang__)
+#define SC_CLAMP01(t) fminf(fmaxf((t), 0.0f), 1.0f)
+#else
+#define SC_CLAMP01(t) ((t) > 0.0f ? ((t) < 1.0f ? (t) : 1.0f) : 0.0f)
+#endif

@@ -22,7 +22,7 @@ inline std::string float_c(double v) {
 // C expression applying the activation to the float expression `v` (NaN maps to 0 in the clamps, as in the
 // reference). `v` may be evaluated more than once. alpha and beta are hard_sigmoid's.
 inline std::string activation_c(Activation a, const std::string &v, double alpha = 0.2, double beta = 0.5) {
-  auto unit_clamp = [](const std::string &t) { return fmt::format("fminf(fmaxf({}, 0.0f), 1.0f)", t); };
+  auto unit_clamp = [](const std::string &t) { return fmt::format("SC_CLAMP01({})", t); };  // the runtime's
   switch (a) {
     case Activation::None: return v;
     case Activation::Relu: return fmt::format("({0} > 0.0f ? {0} : 0.0f)", v);
