@@ -179,7 +179,7 @@ TEST_CASE("relu: any shape, one input", "[ops][relu]") {
   CHECK_THAT(error_at(c, "y"), Contains("x 'k' is a constant; relu expects an activation here"));
 }
 
-TEST_CASE("sigmoid, hard_sigmoid, hard_swish, silu: any shape; relu keeps to its clamps", "[ops][activation]") {
+TEST_CASE("sigmoid, hard_sigmoid, hard_swish, silu: any shape, and relu keeps to its clamps", "[ops][activation]") {
   for (OpKind op : {OpKind::Sigmoid, OpKind::HardSigmoid, OpKind::HardSwish, OpKind::Silu}) {
     CHECK(shape_of(unary(op, S({1, 3, 4, 5})).build()) == S({1, 3, 4, 5}));
     CHECK(shape_of(unary(op, S({2, 7})).build()) == S({2, 7}));
