@@ -56,8 +56,19 @@ std::string_view activation_name(Activation a) {
     case Activation::None: return "none";
     case Activation::Relu: return "relu";
     case Activation::Relu6: return "relu6";
+    case Activation::Sigmoid: return "sigmoid";
+    case Activation::HardSigmoid: return "hard_sigmoid";
+    case Activation::HardSwish: return "hard_swish";
+    case Activation::Silu: return "silu";
   }
   return "?";
+}
+
+std::optional<Activation> activation_from_name(std::string_view name) {
+  for (Activation a : {Activation::None, Activation::Relu, Activation::Relu6, Activation::Sigmoid,
+                       Activation::HardSigmoid, Activation::HardSwish, Activation::Silu})
+    if (activation_name(a) == name) return a;
+  return std::nullopt;
 }
 
 int64_t Shape::elements() const {
@@ -228,6 +239,10 @@ std::string print_graph(const Graph &g) {
     }
     if (n.schedule) attrs.push_back("schedule=" + describe(*n.schedule));
     if (a.in_place) attrs.push_back("in_place");
+    // A hard_sigmoid fused into its producer (fuse_activation) carries the slope and offset the op had.
+    const bool lists_alpha = std::find(info.attrs.begin(), info.attrs.end(), AttrId::Alpha) != info.attrs.end();
+    if (a.activation == Activation::HardSigmoid && !lists_alpha)
+      attrs.push_back(fmt::format("alpha={} beta={}", attr_text(a.alpha), attr_text(a.beta)));
     out += fmt::format("  %{} {} = {}({}){}{}\n", n.name, g.shape(n.output).str(), info.name, fmt::join(ins, ", "),
                        attrs.empty() ? "" : " ", fmt::join(attrs, " "));
   }

@@ -41,8 +41,13 @@ struct Shape {
 // Largest tensor we accept: the generated C indexes with int arithmetic.
 inline constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;
 
-enum class Activation { None, Relu, Relu6 };
+// An elementwise function applied to an op's result (its epilogue). The clamps (relu, relu6) are max/min in any
+// vector dialect; the others need expf or a multiply and run as scalar C over each finished output row or tile.
+// hard_sigmoid reads the node's alpha and beta.
+enum class Activation { None, Relu, Relu6, Sigmoid, HardSigmoid, HardSwish, Silu };
 std::string_view activation_name(Activation a);
+std::optional<Activation> activation_from_name(std::string_view name);
+inline bool is_clamp(Activation a) { return a == Activation::None || a == Activation::Relu || a == Activation::Relu6; }
 
 // The attributes a node may carry, from ir/attributes.def (its JSON name is the field's name).
 enum class AttrId {
@@ -63,6 +68,7 @@ struct Attrs {
   int64_t axis = 1;
   double epsilon = 1e-5;
   Activation activation = Activation::None;
+  double alpha = 0.2, beta = 0.5;  // hard_sigmoid: max(0, min(1, alpha * x + beta)) (ONNX's defaults)
   bool ceil_mode = false;
   bool count_include_pad = true;
   int64_t begin = 0, end = 0;  // channel_slice: channels [begin, end)

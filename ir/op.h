@@ -2,6 +2,7 @@
 // inference with verification, reference kernel, cost). How it is printed as C is the code generator's business
 // (targets/codegen/). op_info() is generated from ir/ops.def.
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,10 @@ struct OpInfo {
 };
 
 const OpInfo &op_info(OpKind kind);
+
+// The activation a standalone activation node applies (relu, relu6, sigmoid, hard_sigmoid, hard_swish, silu; a
+// hard_sigmoid's alpha and beta are its attributes), or nullopt for any other op (ir/ops/activations.cpp).
+std::optional<Activation> activation_applied_by(const Node &n);
 
 // Checks, with overflow-safe arithmetic, that a shape is usable; throws a UserError naming the node otherwise.
 void check_shape_size(const Graph &g, const Node &n, const Shape &s);

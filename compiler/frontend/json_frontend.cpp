@@ -172,10 +172,11 @@ void parse_attr(const Reader &r, const json &v, const char *name, double &out) {
 }
 void parse_attr(const Reader &r, const json &v, const char *name, Activation &out) {
   const std::string s = r.string(v, name);
-  if (s == "none") out = Activation::None;
-  else if (s == "relu") out = Activation::Relu;
-  else if (s == "relu6") out = Activation::Relu6;
-  else r.fail(fmt::format("unknown activation '{}' (expected none, relu or relu6)", s));
+  const std::optional<Activation> a = activation_from_name(s);
+  if (!a)
+    r.fail(fmt::format("unknown activation '{}' (expected none, relu, relu6, sigmoid, hard_sigmoid, hard_swish or "
+                       "silu)", s));
+  out = *a;
 }
 
 Attrs parse_attrs(const Reader &r, OpKind op, const json &j) {

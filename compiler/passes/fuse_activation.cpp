@@ -1,10 +1,11 @@
-// fuse_activation: relu(x) becomes the epilogue of x's producer when that producer has an activation slot and
-// nothing else reads x. relu(concat(a, b, ...)) = concat(relu(a), relu(b), ...), so a ReLU after a concat moves
-// into each of the concat's producers. The same holds for relu6 (a relu node with activation relu6, ONNX's
-// Clip(0, 6)): both are elementwise clamps.
+// fuse_activation: an activation node (relu, relu6, sigmoid, hard_sigmoid, hard_swish, silu) becomes the epilogue of
+// its input's producer when that producer has an activation slot and nothing else reads its output. act(concat(a,
+// b, ...)) = concat(act(a), act(b), ...) for any elementwise activation, so one after a concat moves into each of
+// the concat's producers. A hard_sigmoid carries its alpha and beta along.
 #include <algorithm>
 
 #include "compiler/passes/passes.h"
+#include "ir/op.h"
 
 namespace shufflec {
 namespace {
@@ -20,9 +21,10 @@ bool has_activation_slot(const Node &n) {
   }
 }
 
-// The clamp a relu node applies (its activation attribute; the default is relu).
-Activation clamp_of(const Node &relu) {
-  return relu.attrs.activation == Activation::Relu6 ? Activation::Relu6 : Activation::Relu;
+void set_epilogue(Node &producer, const Node &act) {
+  producer.attrs.activation = *activation_applied_by(act);
+  producer.attrs.alpha = act.attrs.alpha;
+  producer.attrs.beta = act.attrs.beta;
 }
 
 }  // namespace
@@ -31,13 +33,13 @@ bool fuse_activation(Graph &g, const PassContext &) {
   using namespace pass_util;
   bool changed = false;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
-    const Node relu = g.nodes[i];
-    if (relu.op != OpKind::Relu || !single_use(g, relu.inputs[0])) continue;
-    Node *p = producer(g, relu.inputs[0]);
+    const Node act = g.nodes[i];
+    if (!activation_applied_by(act) || !single_use(g, act.inputs[0])) continue;
+    Node *p = producer(g, act.inputs[0]);
     if (!p) continue;
     if (has_activation_slot(*p)) {
-      p->attrs.activation = clamp_of(relu);
-      p->sources = relu.sources;
+      set_epilogue(*p, act);
+      p->sources = act.sources;
     } else if (p->op == OpKind::Concat) {
       std::vector<Node *> producers;
       bool all = true;
@@ -48,14 +50,14 @@ bool fuse_activation(Graph &g, const PassContext &) {
       }
       if (!all) continue;
       for (Node *q : producers) {
-        q->attrs.activation = clamp_of(relu);
-        q->sources.clear();  // relu(a) is no value of the source graph
+        set_epilogue(*q, act);
+        q->sources.clear();  // act(a) is no value of the source graph
       }
-      p->sources = relu.sources;
+      p->sources = act.sources;
     } else {
       continue;
     }
-    replace_uses(g, relu.output, relu.inputs[0]);
+    replace_uses(g, act.output, act.inputs[0]);
     changed = true;
   }
   return changed;

@@ -12,7 +12,7 @@ Shape infer(const Graph &g, const Node &n) {
 
 void reference(const Graph &, const Node &n, const std::vector<const Tensor *> &in, Tensor &out) {
   for (size_t i = 0; i < out.data.size(); ++i)
-    out.data[i] = float(apply_activation(n.attrs.activation, double(in[0]->data[i]) + in[1]->data[i]));
+    out.data[i] = float(apply_activation(n.attrs, double(in[0]->data[i]) + in[1]->data[i]));
 }
 
 int64_t mult_adds(const Graph &, const Node &) { return 0; }

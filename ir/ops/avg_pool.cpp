@@ -17,7 +17,7 @@ void reference(const Graph &g, const Node &n, const std::vector<const Tensor *> 
         for (int64_t iy = sy.lo; iy < sy.hi; ++iy)
           for (int64_t ix = sx.lo; ix < sx.hi; ++ix) sum += in[0]->data[(p * x[2] + iy) * x[3] + ix];
         const int64_t divisor = a.count_include_pad ? sy.padded * sx.padded : (sy.hi - sy.lo) * (sx.hi - sx.lo);
-        out.data[(p * y[2] + oy) * y[3] + ox] = float(apply_activation(a.activation, sum / double(divisor)));
+        out.data[(p * y[2] + oy) * y[3] + ox] = float(apply_activation(a, sum / double(divisor)));
       }
 }
 

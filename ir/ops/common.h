@@ -60,14 +60,22 @@ inline std::array<int64_t, 2> infer_window(const Graph &g, const Node &n, const 
   return out;
 }
 
-inline double apply_activation(Activation a, double v) {
+// The activation in double precision; alpha and beta are hard_sigmoid's (ir/graph.h).
+inline double apply_activation(Activation a, double v, double alpha = 0.2, double beta = 0.5) {
+  auto unit_clamp = [](double t) { return t > 0.0 ? (t < 1.0 ? t : 1.0) : 0.0; };
   switch (a) {
     case Activation::None: return v;
     case Activation::Relu: return v > 0.0 ? v : 0.0;
     case Activation::Relu6: return v > 0.0 ? (v < 6.0 ? v : 6.0) : 0.0;
+    case Activation::Sigmoid: return 1.0 / (1.0 + std::exp(-v));
+    case Activation::HardSigmoid: return unit_clamp(alpha * v + beta);
+    case Activation::HardSwish: return v * unit_clamp(v / 6.0 + 0.5);
+    case Activation::Silu: return v / (1.0 + std::exp(-v));
   }
   return v;
 }
+// The node's fused activation (with its hard_sigmoid slope and offset).
+inline double apply_activation(const Attrs &a, double v) { return apply_activation(a.activation, v, a.alpha, a.beta); }
 
 inline int64_t count(const Shape &s) { return s.elements(); }
 

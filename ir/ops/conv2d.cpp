@@ -61,7 +61,7 @@ void reference(const Graph &g, const Node &n, const std::vector<const Tensor *> 
               }
           const int64_t o = ((nn * d.M + stored) * d.OH + oy) * d.OW + ox;
           if (r) acc += r[o];
-          out.data[o] = float(apply_activation(a.activation, acc));
+          out.data[o] = float(apply_activation(a, acc));
         }
     }
 }

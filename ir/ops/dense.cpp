@@ -21,7 +21,7 @@ void reference(const Graph &, const Node &n, const std::vector<const Tensor *> &
     for (int64_t m = 0; m < M; ++m) {
       double acc = in.size() > 2 ? in[2]->data[m] : 0.0;
       for (int64_t k = 0; k < K; ++k) acc += double(in[0]->data[b * K + k]) * in[1]->data[m * K + k];
-      out.data[b * M + m] = float(apply_activation(n.attrs.activation, acc));
+      out.data[b * M + m] = float(apply_activation(n.attrs, acc));
     }
 }
 

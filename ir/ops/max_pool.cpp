@@ -20,7 +20,7 @@ void reference(const Graph &g, const Node &n, const std::vector<const Tensor *> 
             if (v > best || std::isnan(v)) best = v;
             if (std::isnan(best)) break;
           }
-        out.data[(p * y[2] + oy) * y[3] + ox] = float(apply_activation(a.activation, best));
+        out.data[(p * y[2] + oy) * y[3] + ox] = float(apply_activation(a, best));
       }
 }
 

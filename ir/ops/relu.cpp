@@ -10,7 +10,12 @@ Activation clamp_of(const Node &n) {
   return n.attrs.activation == Activation::Relu6 ? Activation::Relu6 : Activation::Relu;
 }
 
-Shape infer(const Graph &g, const Node &n) { return in_shape(g, n, 0); }
+Shape infer(const Graph &g, const Node &n) {
+  if (!is_clamp(n.attrs.activation))
+    throw g.error(n, fmt::format("relu's activation must be none, relu or relu6, got {} (that one is its own op)",
+                                 activation_name(n.attrs.activation)));
+  return in_shape(g, n, 0);
+}
 
 void reference(const Graph &, const Node &n, const std::vector<const Tensor *> &in, Tensor &out) {
   const Activation a = clamp_of(n);

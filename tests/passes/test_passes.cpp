@@ -100,6 +100,38 @@ TEST_CASE("fuse_activation keeps a relu6 whose producer has no epilogue: it runs
   CHECK(after.nodes.back().attrs.activation == Activation::Relu6);
 }
 
+TEST_CASE("fuse_activation moves sigmoid, hard_sigmoid (with its alpha, beta), hard_swish and silu into producers") {
+  GraphBuilder b(Shape{{1, 4, 6, 6}});
+  Attrs hs;
+  hs.alpha = 1.0 / 6.0, hs.beta = 0.25;
+  auto c1 = b.node("sig", OpKind::Sigmoid, {b.conv("conv1", b.input(), 4, 3)});
+  auto c2 = b.node("hsig", OpKind::HardSigmoid, {b.conv("conv2", b.input(), 4, 1, 1, 1, true)}, hs);
+  auto c3 = b.node("hswish", OpKind::HardSwish, {b.avg_pool("pool", b.input(), 1)});
+  auto c4 = b.node("silu", OpKind::Silu,
+                   {b.node("cat", OpKind::Concat, {b.conv("conv4", b.input(), 2, 3), b.conv("conv5", b.input(), 3, 1)})});
+  auto out = b.node("out", OpKind::Concat, {c1, c2, c3, c4});
+  Graph after = run_and_compare(b.finish(out), fuse_activation, true);
+  for (OpKind op : {OpKind::Sigmoid, OpKind::HardSigmoid, OpKind::HardSwish, OpKind::Silu})
+    CHECK(count_ops(after, op) == 0);
+  for (const Node &n : after.nodes) {
+    if (n.name == "conv4" || n.name == "conv5") CHECK(n.attrs.activation == Activation::Silu);
+    if (n.name == "conv2") {
+      CHECK(n.attrs.activation == Activation::HardSigmoid);
+      CHECK(n.attrs.alpha == 1.0 / 6.0);
+      CHECK(n.attrs.beta == 0.25);
+    }
+  }
+}
+
+TEST_CASE("fuse_activation keeps a sigmoid after a mul (no epilogue slot): the squeeze-excitation output") {
+  GraphBuilder b(Shape{{1, 4, 6, 6}});
+  auto scale = b.node("gate", OpKind::Sigmoid, {b.conv("fc", b.node("gap", OpKind::GlobalAvgPool, {b.input()}), 4, 1)});
+  auto y = b.node("sig", OpKind::Sigmoid, {b.node("se", OpKind::Mul, {b.input(), scale})});
+  Graph after = run_and_compare(b.finish(y), fuse_activation, true);
+  CHECK(count_ops(after, OpKind::Sigmoid) == 1);  // the gate fused into fc; the one after mul stays
+  CHECK(count_ops(after, OpKind::Mul) == 1);
+}
+
 TEST_CASE("fuse_residual makes add + relu the epilogue of the conv feeding it") {
   GraphBuilder b(Shape{{1, 6, 5, 5}});
   auto x = b.relu("x", b.conv("stem", b.input(), 6, 3));

@@ -303,9 +303,9 @@ ValueId depthwise(GraphBuilder &b, const std::string &name, ValueId x, const Dep
   return b.node(name, OpKind::Conv2d, ins, a);
 }
 
-// Every depthwise case that fits each input shape, twice with different epilogues (bias, relu / relu6, residual,
-// channel map, both at once), against the interpreter on every kernel test target. `first` numbers the shapes
-// (seeds and epilogue variants), so splitting the shapes over test cases keeps each shape's graph unchanged.
+// Every depthwise case that fits each input shape, twice with different epilogues (bias, every activation,
+// residual, channel map, both at once), against the interpreter on every kernel test target. `first` numbers the
+// shapes (seeds and epilogue variants), so splitting the shapes over test cases keeps each shape's graph unchanged.
 void check_depthwise_kernels(const std::vector<Shape> &shapes, size_t first) {
   const std::vector<DepthwiseCase> cases = {
       {{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}}, {{3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}},
@@ -319,7 +319,8 @@ void check_depthwise_kernels(const std::vector<Shape> &shapes, size_t first) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("shufflec_depthwise-" + std::to_string(getpid()) + "-" + std::to_string(first));
   std::filesystem::create_directories(dir);
-  const Activation acts[] = {Activation::None, Activation::Relu, Activation::Relu6};
+  const Activation acts[] = {Activation::None,    Activation::Relu,      Activation::Relu6, Activation::Sigmoid,
+                            Activation::HardSigmoid, Activation::HardSwish, Activation::Silu};
   for (size_t s = 0; s < shapes.size(); ++s) {
     // One graph per input shape: every case that fits reads the input, twice with different epilogues, and the
     // outputs are flattened and concatenated, so the golden check sees every conv's output whole.
@@ -330,8 +331,8 @@ void check_depthwise_kernels(const std::vector<Shape> &shapes, size_t first) {
     for (size_t k = 0; k < 2 * cases.size(); ++k) {
       const size_t variant = k + i;
       const std::string name = "dw" + std::to_string(k);
-      const ValueId y = depthwise(b, name, b.input(), cases[k % cases.size()], variant % 2 == 0, acts[variant % 3],
-                                  variant % 4 >= 2, variant % 3 != 1, rng);
+      const ValueId y = depthwise(b, name, b.input(), cases[k % cases.size()], variant % 2 == 0,
+                                  acts[variant % std::size(acts)], variant % 4 >= 2, variant % 3 != 1, rng);
       if (y != kNoValue) outs.push_back(b.node(name + "_flat", OpKind::Flatten, {y}));
     }
     REQUIRE(outs.size() >= 2);
@@ -408,15 +409,16 @@ void check_gemm_kernels(const Shape &shape, uint32_t variant_base) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("shufflec_gemm-" + std::to_string(getpid()) + "-" + std::to_string(variant_base));
   std::filesystem::create_directories(dir);
-  const Activation acts[] = {Activation::None, Activation::Relu, Activation::Relu6};
+  const Activation acts[] = {Activation::None,    Activation::Relu,      Activation::Relu6, Activation::Sigmoid,
+                            Activation::HardSigmoid, Activation::HardSwish, Activation::Silu};
   std::mt19937 rng(8000 + variant_base);
   GraphBuilder b(shape, 8000 + variant_base);
   std::vector<ValueId> outs;
   for (size_t k = 0; k < cases.size(); ++k) {
     const size_t variant = k + variant_base;
     const std::string name = "conv" + std::to_string(k);
-    const ValueId y = gemm_conv(b, name, b.input(), cases[k], variant % 2 == 0, acts[variant % 3], variant % 4 >= 1,
-                                variant % 3 != 1, rng);
+    const ValueId y = gemm_conv(b, name, b.input(), cases[k], variant % 2 == 0, acts[variant % std::size(acts)],
+                                variant % 4 >= 1, variant % 3 != 1, rng);
     if (y != kNoValue) outs.push_back(b.node(name + "_flat", OpKind::Flatten, {y}));
   }
   REQUIRE(outs.size() >= 2);
@@ -454,6 +456,59 @@ TEST_CASE("GEMM conv kernels: 256 input channels (packed slabs, one K block), a 
   check_gemm_kernels(Shape{{1, 256, 5, 7}}, 6);
 }
 
+TEST_CASE("squeeze-excitation blocks and standalone activations match the interpreter on every target") {
+  // MobileNetV3's and EfficientNet's pattern after the pipeline: expand conv + hard_swish (GEMM), depthwise + silu
+  // (vector blocks), the SE branch global_avg_pool -> conv + silu -> conv + hard_sigmoid (1x1 planes: partial GEMM
+  // tiles) -> per-channel mul; then activations with no producer to fuse into (after a mul), a same-shape mul, pools
+  // and a dense layer with non-clamp epilogues. Odd plane width, channels not a multiple of the vector width.
+  const std::vector<TargetUnderTest> targets = kernel_test_targets();
+  const auto dir = std::filesystem::temp_directory_path() / ("shufflec_se-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  for (const Shape &shape : {Shape{{1, 12, 9, 19}}, Shape{{2, 6, 5, 5}}}) {
+    GraphBuilder b(shape, 9100);
+    Attrs pytorch_hs;
+    pytorch_hs.alpha = 1.0 / 6.0, pytorch_hs.beta = 0.5;
+    Attrs odd_hs;
+    odd_hs.alpha = 0.3, odd_hs.beta = 0.4;
+    const ValueId e = b.node("e_act", OpKind::HardSwish, {b.conv("e", b.input(), 20, 1, 1, 1, true)});
+    const ValueId d = b.node("d_act", OpKind::Silu, {b.conv("d", e, 20, 3, 20, 1, true)});
+    const ValueId gap = b.node("se_pool", OpKind::GlobalAvgPool, {d});
+    const ValueId f1 = b.node("fc1_act", OpKind::Silu, {b.conv("fc1", gap, 8, 1, 1, 1, true)});
+    const ValueId f2 = b.node("fc2_act", OpKind::HardSigmoid, {b.conv("fc2", f1, 20, 1, 1, 1, true)}, pytorch_hs);
+    const ValueId m = b.node("se", OpKind::Mul, {d, f2});
+    const ValueId sig = b.node("sig", OpKind::Sigmoid, {m});
+    const ValueId hsig = b.node("hsig", OpKind::HardSigmoid, {m}, odd_hs);
+    const ValueId hsw = b.node("hswish", OpKind::HardSwish, {m});
+    const ValueId silu = b.node("silu", OpKind::Silu, {m});
+    const ValueId prod = b.node("prod", OpKind::Mul, {sig, silu});
+    Attrs pool;
+    pool.kernel = {3, 3}, pool.stride = {2, 2}, pool.pads = {1, 1, 1, 1};
+    const ValueId mp = b.node("mp_act", OpKind::Sigmoid, {b.node("mp", OpKind::MaxPool, {hsw}, pool)});
+    const ValueId ap = b.node("ap_act", OpKind::HardSwish, {b.node("ap", OpKind::AvgPool, {hsig}, pool)});
+    const ValueId flat = b.node("flat", OpKind::Flatten, {b.node("gap2", OpKind::GlobalAvgPool, {prod})});
+    const ValueId fc = b.node("fc_act", OpKind::Silu, {b.node("fc", OpKind::Dense,
+        {flat, b.constant("fc.w", Shape{{7, 20}}), b.constant("fc.b", Shape{{7}})})});
+    std::vector<ValueId> outs{fc};
+    for (ValueId v : {m, prod, mp, ap})
+      outs.push_back(b.node("out" + std::to_string(outs.size()), OpKind::Flatten, {v}));
+    const Graph g = b.finish(b.node("all", OpKind::Concat, outs));
+    const Golden golden = golden_of(g);
+    for (const TargetUnderTest &t : targets) {
+      Graph opt = g;
+      PipelineOptions popts;
+      popts.context.target = parse_target(t.spec);
+      run_pipeline(opt, popts);
+      // Every activation after a conv, a pool or the dense layer became its epilogue; the four after a mul stay.
+      size_t standalone = 0;
+      for (const Node &n : opt.nodes) standalone += activation_applied_by(n).has_value();
+      CHECK(standalone == 4);
+      INFO("target " << t.spec << " with " << t.cc << ", input " << shape.str() << "\n" << print_graph(opt));
+      CHECK(compiles_and_matches(opt, golden, t, dir));
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
 namespace {
 
 // A pooling window straight from its attributes (dilation is max_pool's only).
@@ -482,7 +537,8 @@ TEST_CASE("pool kernels match the interpreter for every window, padding and targ
   const std::vector<TargetUnderTest> targets = kernel_test_targets();
   const auto dir = std::filesystem::temp_directory_path() / ("shufflec_pools-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  const Activation acts[] = {Activation::None, Activation::Relu, Activation::Relu6};
+  const Activation acts[] = {Activation::None,    Activation::Relu,      Activation::Relu6, Activation::Sigmoid,
+                            Activation::HardSigmoid, Activation::HardSwish, Activation::Silu};
   for (size_t i = 0; i < shapes.size(); ++i) {
     // One graph per input shape: every case that fits pools the input as max_pool and as avg_pool (dilation 1,
     // count_include_pad alternating); the outputs are flattened and concatenated for one golden check.
@@ -501,12 +557,12 @@ TEST_CASE("pool kernels match the interpreter for every window, padding and targ
                                 c.ceil_mode) >= 1;
       if (!fits) continue;
       a.dilation = c.dilation;
-      a.activation = acts[(k + i) % 3];
+      a.activation = acts[(k + i) % std::size(acts)];
       const std::string name = "p" + std::to_string(k);
       outs.push_back(b.node(name + "_flat", OpKind::Flatten, {b.node(name + "max", OpKind::MaxPool, {b.input()}, a)}));
       if (c.dilation != std::array<int64_t, 2>{1, 1}) continue;
       a.count_include_pad = (k + i) % 2 == 0;
-      a.activation = acts[(k + i + 1) % 3];
+      a.activation = acts[(k + i + 1) % std::size(acts)];
       outs.push_back(b.node(name + "_aflat", OpKind::Flatten, {b.node(name + "avg", OpKind::AvgPool, {b.input()}, a)}));
     }
     REQUIRE(outs.size() >= 2);

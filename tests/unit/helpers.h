@@ -40,6 +40,7 @@ struct A {
   A &axis(int64_t x) { a.axis = x; return *this; }
   A &epsilon(double e) { a.epsilon = e; return *this; }
   A &act(Activation v) { a.activation = v; return *this; }
+  A &hard_sigmoid(double alpha, double beta) { a.alpha = alpha; a.beta = beta; return *this; }
   A &ceil_mode(bool c = true) { a.ceil_mode = c; return *this; }
   A &count_include_pad(bool c) { a.count_include_pad = c; return *this; }
   // A pool window: kernel k, stride s (the JSON default stride is the kernel; in C++ it must be given).

@@ -115,6 +115,42 @@ TEST_CASE("relu with activation relu6 clamps to [0, 6], with relu or none it is 
     require_close(unary(OpKind::Relu, S({7}), x, A().act(a)), {0, 0, 2.5f, 6, 7.5f, 1e30f, 0});
 }
 
+TEST_CASE("sigmoid, hard_sigmoid, hard_swish and silu references", "[ops][activation][reference]") {
+  // sigmoid(2) = 1 / (1 + e^-2) = 0.880797..., sigmoid(-2) = 1 - sigmoid(2); saturates to 1 and 0 without NaN.
+  require_close(unary(OpKind::Sigmoid, S({1, 5}), {0.0f, 2.0f, -2.0f, 50.0f, -200.0f}),
+                {0.5f, 0.880797078f, 0.119202922f, 1.0f, 0.0f});
+  // ONNX's default alpha 0.2, beta 0.5: 0.2 * 1 + 0.5 = 0.7; clamped to [0, 1] at x = -2.5 and 2.5.
+  require_close(unary(OpKind::HardSigmoid, S({1, 5}), {-4.0f, -2.5f, 0.0f, 1.0f, 4.0f}), {0, 0, 0.5f, 0.7f, 1});
+  // alpha 0.25, beta 0.5 (PyTorch's is 1/6, 1/2): 0.25 * 1 + 0.5 = 0.75.
+  require_close(unary(OpKind::HardSigmoid, S({6}), {-4, -2, 0, 1, 2, 4}, A().hard_sigmoid(0.25, 0.5)),
+                {0, 0, 0.5f, 0.75f, 1, 1});
+  // x * clamp(x / 6 + 1/2, 0, 1): 0 at x <= -3, x at x >= 3, -1 * 1/3 and 1 * 2/3 between.
+  require_close(unary(OpKind::HardSwish, S({1, 1, 1, 7}), {-4, -3, -1, 0, 1, 3, 5}),
+                {0, 0, -1.0f / 3.0f, 0, 2.0f / 3.0f, 3, 5});
+  // x * sigmoid(x): 1 * 0.731059, -1 * 0.268941, 2 * 0.880797.
+  require_close(unary(OpKind::Silu, S({4}), {0.0f, 1.0f, -1.0f, 2.0f}), {0.0f, 0.731058579f, -0.268941421f, 1.76159416f});
+}
+
+TEST_CASE("conv2d reference with fused silu and hard_sigmoid epilogues", "[ops][activation][reference]") {
+  // The 2x2 kernel over 1..9 gives 37, 47, 67, 77; bias -37.5 gives -0.5, 9.5, 29.5, 39.5 before the activation.
+  require_close(conv(S({1, 1, 3, 3}), k3x3, S({1, 1, 2, 2}), k2x2, A().act(Activation::Silu), {-37.5f}),
+                {-0.188770334f, 9.49928896f, 29.5f, 39.5f});
+  // Bias -40: -3, 7, 27, 37; hard_sigmoid with alpha 0.05, beta 0.2: 0.05, 0.55, 1, 1.
+  require_close(conv(S({1, 1, 3, 3}), k3x3, S({1, 1, 2, 2}), k2x2,
+                     A().act(Activation::HardSigmoid).hard_sigmoid(0.05, 0.2), {-40.0f}),
+                {0.05f, 0.55f, 1, 1});
+}
+
+TEST_CASE("mul reference: same shapes, or one factor per channel plane", "[ops][mul][reference]") {
+  // x = 1..6 as two channels of three pixels; the per-channel scale is each channel's mean: 2 and 5.
+  GraphBuilder b(S({1, 2, 1, 3}));
+  b.node("s", OpKind::GlobalAvgPool, {"x"}).node("y", OpKind::Mul, {"x", "s"});
+  require_close(run(b.build(), iota(6)).data, {2, 4, 6, 20, 25, 30});
+  GraphBuilder sq(S({2, 3}));
+  sq.node("y", OpKind::Mul, {"x", "x"});
+  require_close(run(sq.build(), {1, -2, 3, 0.5f, -1, 4}).data, {1, 4, 9, 0.25f, 1, 16});
+}
+
 TEST_CASE("channel_shuffle reference: output channel i*g + j is input channel j*n + i", "[ops][channel_shuffle][reference]") {
   const std::vector<float> x = iota(6, 0.0f);  // channel c holds c
   // groups 2, n = 3: [0, 3, 1, 4, 2, 5].

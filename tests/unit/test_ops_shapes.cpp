@@ -1,5 +1,7 @@
 // Shape inference and the verifier, per op (ir/ops.def): good shapes, and the error messages for bad operands and
 // attributes. Graphs are built in C++ (helpers.h).
+#include <cmath>
+
 #include "helpers.h"
 
 using namespace shufflec;
@@ -41,9 +43,10 @@ GraphBuilder unary(OpKind op, Shape x, Attrs attrs = {}) {
 }  // namespace
 
 TEST_CASE("op table: every op in ops.def has a consistent OpInfo", "[ops]") {
-  REQUIRE(kOpCount == 13);
+  REQUIRE(kOpCount == 18);
   const char *names[] = {"conv2d", "batch_norm", "relu", "channel_shuffle", "add", "concat", "max_pool",
-                         "avg_pool", "global_avg_pool", "dense", "flatten", "softmax", "channel_slice"};
+                         "avg_pool", "global_avg_pool", "dense", "flatten", "softmax", "channel_slice", "sigmoid",
+                         "hard_sigmoid", "hard_swish", "silu", "mul"};
   for (int i = 0; i < kOpCount; ++i) {
     const auto kind = static_cast<OpKind>(i);
     CHECK(op_info(kind).kind == kind);
@@ -174,6 +177,43 @@ TEST_CASE("relu: any shape, one input", "[ops][relu]") {
   GraphBuilder c(S({1, 4}));
   c.constant("k", S({1, 4})).node("y", OpKind::Relu, {"k"});
   CHECK_THAT(error_at(c, "y"), Contains("x 'k' is a constant; relu expects an activation here"));
+}
+
+TEST_CASE("sigmoid, hard_sigmoid, hard_swish, silu: any shape, and relu keeps to its clamps", "[ops][activation]") {
+  for (OpKind op : {OpKind::Sigmoid, OpKind::HardSigmoid, OpKind::HardSwish, OpKind::Silu}) {
+    CHECK(shape_of(unary(op, S({1, 3, 4, 5})).build()) == S({1, 3, 4, 5}));
+    CHECK(shape_of(unary(op, S({2, 7})).build()) == S({2, 7}));
+    CHECK(activation_applied_by(unary(op, S({2})).build().nodes[0]).has_value());
+  }
+  CHECK_THAT(error_at(unary(OpKind::HardSigmoid, S({1, 4}), A().hard_sigmoid(std::nan(""), 0.5)), "y"),
+             Contains("alpha and beta must be finite"));
+  CHECK_THAT(error_at(unary(OpKind::HardSigmoid, S({1, 4}), A().hard_sigmoid(0.2, INFINITY)), "y"),
+             Contains("alpha and beta must be finite"));
+  CHECK_THAT(error_at(unary(OpKind::Relu, S({1, 4}), A().act(Activation::Sigmoid)), "y"),
+             Contains("relu's activation must be none, relu or relu6, got sigmoid"));
+  CHECK_FALSE(activation_applied_by(unary(OpKind::GlobalAvgPool, S({1, 2, 3, 3})).build().nodes[0]).has_value());
+}
+
+TEST_CASE("mul: same shapes, or an [N, C, 1, 1] scale of [N, C, H, W]", "[ops][mul]") {
+  auto mul = [](Shape x, Shape scale_weights) {  // scale = conv1x1 of global_avg_pool(x): any [N, M, 1, 1]
+    GraphBuilder b(std::move(x));
+    b.constant("w", std::move(scale_weights));
+    b.node("p", OpKind::GlobalAvgPool, {"x"}).node("s", OpKind::Conv2d, {"p", "w"});
+    b.node("y", OpKind::Mul, {"x", "s"});
+    return b;
+  };
+  CHECK(shape_of(mul(S({2, 4, 3, 5}), S({4, 4, 1, 1})).build()) == S({2, 4, 3, 5}));
+  CHECK_THAT(error_at(mul(S({1, 4, 3, 3}), S({3, 4, 1, 1})), "y"),
+             Contains("the scale must have the input's shape [1, 4, 3, 3] or one factor per channel plane"));
+  GraphBuilder swapped(S({1, 4, 3, 3}));  // the scale first: the IR's mul wants the big tensor as x
+  swapped.node("p", OpKind::GlobalAvgPool, {"x"}).node("y", OpKind::Mul, {"p", "x"});
+  CHECK_THAT(error_at(swapped, "y"), Contains("got [1, 4, 3, 3]"));
+  GraphBuilder same(S({2, 6}));
+  same.node("r", OpKind::Relu, {"x"}).node("y", OpKind::Mul, {"x", "r"});
+  CHECK(shape_of(same.build()) == S({2, 6}));
+  GraphBuilder k(S({1, 4}));
+  k.constant("k", S({1, 4})).node("y", OpKind::Mul, {"x", "k"});
+  CHECK_THAT(error_at(k, "y"), Contains("scale 'k' is a constant; mul expects an activation here"));
 }
 
 TEST_CASE("channel_shuffle: shapes and errors", "[ops][channel_shuffle]") {

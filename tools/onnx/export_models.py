@@ -13,6 +13,8 @@ The models, each exported with torch.onnx.export (eval mode, constant folding on
   shufflenet_v1_g{1,2,3,4,8}_{0.5,1.0}x   ShuffleNet v1 from tools/golden/reference.py (the paper's network), 64x64
   mobilenet_v2, shufflenet_v2_x1_0,      torchvision's architectures, written out below (Debian's torchvision
   resnet18 (64x64), alexnet (224x224)    pulls in ffmpeg; these follow torchvision 0.14's definitions exactly)
+  mobilenet_v3_small (opsets 13, 17),    torchvision's squeeze-excitation networks (hard-swish, hard-sigmoid, SiLU,
+  efficientnet_b0 (opset 13), 96x96      the broadcast Mul), also written out below
 plus two variants: shufflenet_v1_g3_0.5x_op13_dynbatch (a dynamic batch dimension: Shape/Gather/Unsqueeze/Concat
 chains feed the Reshapes; compiled with --input-shape) and resnet18_op13_external (every weight in an external data
 file). Weights are PyTorch's default initialisation from a fixed seed, with the BatchNorm statistics and affine
@@ -243,6 +245,114 @@ class ResNet18(nn.Module):
         return self.fc(x)
 
 
+# torchvision 0.14's MobileNetV3-small and EfficientNet-B0 (torchvision/models/{mobilenetv3,efficientnet}.py,
+# torchvision/ops/misc.py): squeeze-excitation blocks, hard-swish, hard-sigmoid and SiLU.
+
+class ConvNormAct(nn.Sequential):  # torchvision's Conv2dNormActivation (no bias: a norm layer follows)
+    def __init__(self, cin, cout, k, stride=1, groups=1, act=None, eps=1e-5, momentum=0.1):
+        layers = [nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False),
+                  nn.BatchNorm2d(cout, eps=eps, momentum=momentum)]
+        if act is not None:
+            layers.append(act())
+        super().__init__(*layers)
+
+
+class SqueezeExcitation(nn.Module):  # torchvision.ops.misc.SqueezeExcitation
+    def __init__(self, channels, squeeze, activation=nn.ReLU, scale_activation=nn.Sigmoid):
+        super().__init__()
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(channels, squeeze, 1)
+        self.fc2 = nn.Conv2d(squeeze, channels, 1)
+        self.activation = activation()
+        self.scale_activation = scale_activation()
+
+    def forward(self, x):
+        scale = self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x)))))
+        return scale * x
+
+
+class InvertedResidualV3(nn.Module):
+    def __init__(self, cin, k, expanded, cout, use_se, use_hs, stride):
+        super().__init__()
+        self.use_res_connect = stride == 1 and cin == cout
+        act = nn.Hardswish if use_hs else nn.ReLU
+        bn = {"eps": 0.001, "momentum": 0.01}
+        layers = []
+        if expanded != cin:
+            layers.append(ConvNormAct(cin, expanded, 1, act=act, **bn))
+        layers.append(ConvNormAct(expanded, expanded, k, stride, groups=expanded, act=act, **bn))
+        if use_se:
+            layers.append(SqueezeExcitation(expanded, _make_divisible(expanded // 4, 8),
+                                            scale_activation=nn.Hardsigmoid))
+        layers.append(ConvNormAct(expanded, cout, 1, **bn))
+        self.block = nn.Sequential(*layers)
+
+    def forward(self, x):
+        y = self.block(x)
+        return y + x if self.use_res_connect else y
+
+
+class MobileNetV3Small(nn.Module):
+    SETTING = [  # input, kernel, expanded, output, SE, hard-swish, stride
+        (16, 3, 16, 16, True, False, 2), (16, 3, 72, 24, False, False, 2), (24, 3, 88, 24, False, False, 1),
+        (24, 5, 96, 40, True, True, 2), (40, 5, 240, 40, True, True, 1), (40, 5, 240, 40, True, True, 1),
+        (40, 5, 120, 48, True, True, 1), (48, 5, 144, 48, True, True, 1), (48, 5, 288, 96, True, True, 2),
+        (96, 5, 576, 96, True, True, 1), (96, 5, 576, 96, True, True, 1)]
+
+    def __init__(self, num_classes=1000, last_channel=1024, dropout=0.2):
+        super().__init__()
+        bn = {"eps": 0.001, "momentum": 0.01}
+        layers = [ConvNormAct(3, 16, 3, 2, act=nn.Hardswish, **bn)]
+        layers += [InvertedResidualV3(*c) for c in self.SETTING]
+        layers.append(ConvNormAct(96, 576, 1, act=nn.Hardswish, **bn))
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(nn.Linear(576, last_channel), nn.Hardswish(inplace=True),
+                                        nn.Dropout(p=dropout, inplace=True), nn.Linear(last_channel, num_classes))
+
+    def forward(self, x):
+        x = self.avgpool(self.features(x))
+        return self.classifier(torch.flatten(x, 1))
+
+
+class MBConv(nn.Module):  # EfficientNet's block (stochastic depth is the identity in eval mode)
+    def __init__(self, expand_ratio, k, stride, cin, cout):
+        super().__init__()
+        self.use_res_connect = stride == 1 and cin == cout
+        expanded = _make_divisible(cin * expand_ratio, 8)
+        layers = []
+        if expanded != cin:
+            layers.append(ConvNormAct(cin, expanded, 1, act=nn.SiLU))
+        layers.append(ConvNormAct(expanded, expanded, k, stride, groups=expanded, act=nn.SiLU))
+        layers.append(SqueezeExcitation(expanded, max(1, cin // 4), activation=nn.SiLU))
+        layers.append(ConvNormAct(expanded, cout, 1))
+        self.block = nn.Sequential(*layers)
+
+    def forward(self, x):
+        y = self.block(x)
+        return y + x if self.use_res_connect else y
+
+
+class EfficientNetB0(nn.Module):
+    SETTING = [(1, 3, 1, 32, 16, 1), (6, 3, 2, 16, 24, 2), (6, 5, 2, 24, 40, 2), (6, 3, 2, 40, 80, 3),
+               (6, 5, 1, 80, 112, 3), (6, 5, 2, 112, 192, 4), (6, 3, 1, 192, 320, 1)]
+
+    def __init__(self, num_classes=1000, dropout=0.2):
+        super().__init__()
+        layers = [ConvNormAct(3, 32, 3, 2, act=nn.SiLU)]
+        for expand, k, stride, cin, cout, n in self.SETTING:
+            layers.append(nn.Sequential(*[MBConv(expand, k, stride if i == 0 else 1, cin if i == 0 else cout, cout)
+                                          for i in range(n)]))
+        layers.append(ConvNormAct(320, 1280, 1, act=nn.SiLU))
+        self.features = nn.Sequential(*layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(nn.Dropout(p=dropout, inplace=True), nn.Linear(1280, num_classes))
+
+    def forward(self, x):
+        x = self.avgpool(self.features(x))
+        return self.classifier(torch.flatten(x, 1))
+
+
 # ----------------------------------------------------------------------------------------------------------------
 
 def randomise_batchnorm(model, gen):
@@ -267,6 +377,10 @@ def catalogue():
         models[f"shufflenet_v2_x1_0_op{op}"] = (ShuffleNetV2, 64, op, {})
         models[f"resnet18_op{op}"] = (ResNet18, 64, op, {})
         models[f"alexnet_op{op}"] = (AlexNet, 224, op, {})
+    # Opset 13 writes hard-swish as x * HardSigmoid(x) and SiLU as x * Sigmoid(x); opset 17 has HardSwish.
+    for op in (13, 17):
+        models[f"mobilenet_v3_small_op{op}"] = (MobileNetV3Small, 96, op, {})
+    models["efficientnet_b0_op13"] = (EfficientNetB0, 96, 13, {})
     models["shufflenet_v1_g3_0.5x_op13_dynbatch"] = (lambda: ShuffleNetV1(3, 0.5), 64, 13, {"dynamic_batch": True})
     models["resnet18_op13_external"] = (ResNet18, 64, 13, {"external": True})
     return models

@@ -101,17 +101,30 @@ def cases():
               outputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, None)])
     c["output_is_input"] = (m, ["the graph output 'x' is not computed by any node"], "")
 
-    m = model([helper.make_node("Sigmoid", ["x"], ["a"], name="sig"),
+    m = model([helper.make_node("Erf", ["x"], ["a"], name="erf"),
                helper.make_node("Tanh", ["a"], ["b"], name="tanh"),
                helper.make_node("Relu", ["b"], ["c"], name="relu"),
                helper.make_node("FusedThing", ["c"], ["d"], name="custom", domain="com.example"),
                helper.make_node("LSTM", ["d"], ["y"], name="lstm")])
-    c["unsupported_ops"] = (m, ["node 'sig' (Sigmoid): unsupported op type",
+    c["unsupported_ops"] = (m, ["node 'erf' (Erf): unsupported op type",
                                 "node 'tanh' (Tanh): unsupported op type",
                                 "node 'custom' (FusedThing): unsupported op from domain 'com.example'",
                                 "node 'lstm' (LSTM): unsupported op type", "and 3 more"], "")
     m = model([helper.make_node("Mul", ["x", "two"], ["y"], name="scale")], [tensor("two", np.float32(2.0))])
-    c["runtime_mul"] = (m, ["node 'scale' (Mul): unsupported on a run-time tensor"], "")
+    c["runtime_mul"] = (m, ["node 'scale' (Mul): unsupported Mul of a constant and a computed tensor"], "")
+    # Squeeze-excitation's Mul broadcasts [N, C, 1, 1] only, with C the other input's channels.
+    m = model([helper.make_node("Conv", ["x", "w"], ["c"], name="fc"),
+               helper.make_node("GlobalAveragePool", ["c"], ["s"], name="squeeze"),
+               helper.make_node("Mul", ["x", "s"], ["y"], name="excite")],
+              [tensor("w", np.ones((4, 3, 1, 1), np.float32))])
+    c["mul_broadcast"] = (m, ["node 'excite' (Mul): unsupported broadcasting Mul ([1, 3, 4, 4] * [1, 4, 1, 1])"], "")
+    m = model([helper.make_node("HardSigmoid", ["x"], ["y"], name="hsig", alpha=float("nan"))])
+    c["hard_sigmoid_nan"] = (m, ["node 'hsig' (HardSigmoid): alpha and beta must be finite, got nan and 0.5"], "")
+    m = model([helper.make_node("HardSigmoid", ["x"], ["y"], name="hsig", beta=1)])
+    c["hard_sigmoid_int_beta"] = (m, ["node 'hsig' (HardSigmoid): attribute 'beta' must be a float"], "")
+    m = model([helper.make_node("HardSwish", ["x"], ["y"], name="hswish")], opset=13)
+    c["hard_swish_opset13"] = (m, ["node 'hswish' (HardSwish): HardSwish is an opset 14 op, but the model imports "
+                                   "opset 13"], "")
     m = model([helper.make_node("Clip", ["x", "lo", "hi"], ["y"], name="clip")],
               [tensor("lo", np.float32(-1.0)), tensor("hi", np.float32(1.0))])
     c["clip_range"] = (m, ["node 'clip' (Clip): unsupported Clip to [-1, 1]"], "")

@@ -103,6 +103,7 @@ ConstTensor concat_const(const std::vector<const ConstTensor *> &parts, int64_t 
 void Converter::op_binary(const NodeProto &n) {
   const Sym &a = in(n, 0), &b = in(n, 1);
   if (!a.is_const() || !b.is_const()) {
+    if (n.op_type() == "Mul") return op_mul_runtime(n);
     if (n.op_type() != "Add") unsupported(n, "on a run-time tensor (shufflec folds it only in constant computations)");
     op_add_runtime(n);
     return;

@@ -176,6 +176,10 @@ class Converter {
   void op_clip(const NodeProto &n);
   void op_binary(const NodeProto &n);
   void op_add_runtime(const NodeProto &n);
+  void op_mul_runtime(const NodeProto &n);
+  void op_sigmoid(const NodeProto &n);
+  void op_hard_sigmoid(const NodeProto &n);
+  void op_hard_swish(const NodeProto &n);
   void op_concat(const NodeProto &n);
   void op_pool(const NodeProto &n);
   void op_global_avg_pool(const NodeProto &n);

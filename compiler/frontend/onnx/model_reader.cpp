@@ -184,7 +184,7 @@ void Converter::prescan() {
   static const std::set<std::string> foldable = {"Identity", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast",
                                                  "Slice", "Add", "Sub", "Mul", "Div", "Reshape", "Flatten",
                                                  "Transpose", "ConstantOfShape", "Split"};
-  static const std::set<std::string> constant_only = {"Gather", "Sub", "Mul", "Div", "ConstantOfShape"};
+  static const std::set<std::string> constant_only = {"Gather", "Sub", "Div", "ConstantOfShape"};
   std::vector<std::string> problems;
   for (int k : order_) {
     const NodeProto &n = graph.node(k);

@@ -1,4 +1,5 @@
-// Converters for activations and tensor joins on run-time tensors: Relu, Clip, Add, Concat.
+// Converters for activations and tensor joins on run-time tensors: Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Add,
+// Mul (with the SiLU and hard-swish idioms), Concat.
 #include "compiler/frontend/onnx/converter.h"
 
 #include <algorithm>
@@ -24,6 +25,58 @@ void Converter::op_clip(const NodeProto &n) {
   else if (!(lo == 0.0 && hi == INFINITY))
     unsupported(n, fmt::format("Clip to [{}, {}]: shufflec supports [0, 6] (relu6) and [0, inf) (relu)", lo, hi));
   set_value(n, 0, emit(n, OpKind::Relu, {x}, a));
+}
+
+void Converter::op_sigmoid(const NodeProto &n) { set_value(n, 0, emit(n, OpKind::Sigmoid, {materialize(n, 0)})); }
+
+void Converter::op_hard_sigmoid(const NodeProto &n) {
+  Attrs a;
+  a.alpha = attr_float(n, "alpha", 0.2f);
+  a.beta = attr_float(n, "beta", 0.5f);
+  if (!std::isfinite(a.alpha) || !std::isfinite(a.beta))
+    fail(n, fmt::format("alpha and beta must be finite, got {} and {}", a.alpha, a.beta));
+  set_value(n, 0, emit(n, OpKind::HardSigmoid, {materialize(n, 0)}, a));
+}
+
+void Converter::op_hard_swish(const NodeProto &n) {
+  if (opset_ < 14) fail(n, fmt::format("HardSwish is an opset 14 op, but the model imports opset {}", opset_));
+  set_value(n, 0, emit(n, OpKind::HardSwish, {materialize(n, 0)}));
+}
+
+// Mul of two computed tensors. Exporters write SiLU as x * Sigmoid(x) and (before opset 14) hard-swish as
+// x * HardSigmoid(x) with alpha 1/6 and beta 1/2: those become the one activation (so it can fuse into x's producer;
+// the sigmoid left unread is dead code). Otherwise the IR's mul: the same shapes, or the squeeze-excitation scale
+// [N, C, 1, 1] of an [N, C, H, W] tensor, in either order.
+void Converter::op_mul_runtime(const NodeProto &n) {
+  if (in(n, 0).is_const() || in(n, 1).is_const())
+    unsupported(n, "Mul of a constant and a computed tensor (shufflec multiplies two computed tensors)");
+  const ValueId a = materialize(n, 0), b = materialize(n, 1);
+  // The activation x * gate(x) is, when `gate` is computed from x by an activation node.
+  auto gated = [&](ValueId x, ValueId gate) -> std::optional<OpKind> {
+    const auto p = g_.producer(gate);
+    if (!p) return std::nullopt;
+    const Node &gn = g_.nodes[size_t(*p)];
+    if (gn.inputs.size() != 1 || gn.inputs[0] != x) return std::nullopt;
+    if (gn.op == OpKind::Sigmoid) return OpKind::Silu;
+    if (gn.op == OpKind::HardSigmoid && gn.attrs.alpha == double(1.0f / 6.0f) && gn.attrs.beta == 0.5)
+      return OpKind::HardSwish;
+    return std::nullopt;
+  };
+  for (auto [x, gate] : {std::pair{a, b}, std::pair{b, a}})
+    if (auto op = gated(x, gate)) {
+      set_value(n, 0, emit(n, *op, {x}));
+      return;
+    }
+  const Shape &sa = g_.shape(a), &sb = g_.shape(b);
+  auto scales = [](const Shape &x, const Shape &s) {
+    return x.rank() == 4 && s == Shape{{x[0], x[1], 1, 1}};
+  };
+  if (sa == sb || scales(sa, sb)) set_value(n, 0, emit(n, OpKind::Mul, {a, b}));
+  else if (scales(sb, sa)) set_value(n, 0, emit(n, OpKind::Mul, {b, a}));
+  else
+    unsupported(n, fmt::format("broadcasting Mul ({} * {}): shufflec multiplies tensors of the same shape, or an "
+                               "[N, C, H, W] tensor by an [N, C, 1, 1] scale",
+                               sa.str(), sb.str()));
 }
 
 void Converter::op_add_runtime(const NodeProto &n) {

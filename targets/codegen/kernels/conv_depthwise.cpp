@@ -80,7 +80,8 @@ void emit_conv_depthwise(KernelEmitContext &ctx, const ConvDims &d, const ConvOp
   if (has_blocks) {
     w.line("const {} vb = {};", v->type(), v->splat(bias));
     for (int64_t k = 0; k < K; ++k) w.line("const {} vw{} = {};", v->type(), k, v->splat(fmt::format("wm[{}]", k)));
-    if (a.activation != Activation::None) w.line("const {} zero = {};", v->type(), v->zero());
+    if (a.activation == Activation::Relu || a.activation == Activation::Relu6)
+      w.line("const {} zero = {};", v->type(), v->zero());
     if (a.activation == Activation::Relu6) w.line("const {} six = {};", v->type(), v->splat("6.0f"));
   }
   auto row = w.block("for (int oy = 0; oy < {}; ++oy)", d.OH);
@@ -97,7 +98,7 @@ void emit_conv_depthwise(KernelEmitContext &ctx, const ConvDims &d, const ConvOp
   if (o.has_residual) w.line("const float *restrict rr = rp + oy * {};", d.OW);
   // Scalar epilogue of `acc` for column ox.
   auto store_scalar = [&] {
-    w.line("yr[ox] = {};", activation_c(a.activation, o.has_residual ? "(acc + rr[ox])" : "acc"));
+    w.line("yr[ox] = {};", activation_c(a, o.has_residual ? "(acc + rr[ox])" : "acc"));
   };
   auto edge = [&](int64_t from, int64_t to) {
     if (from >= to) return;
@@ -119,9 +120,15 @@ void emit_conv_depthwise(KernelEmitContext &ctx, const ConvDims &d, const ConvOp
       }
     std::string val = sx == 2 && v->load2_needs_order() ? v->load2_order("acc") : "acc";
     if (o.has_residual) val = v->add(val, v->load("rr + ox"));
-    if (a.activation != Activation::None) val = v->max(val, "zero");
+    if (a.activation == Activation::Relu || a.activation == Activation::Relu6) val = v->max(val, "zero");
     if (a.activation == Activation::Relu6) val = v->min(val, "six");
-    w.line("{};", v->store("yr + ox", val));
+    if (!needs_scalar_activation(a)) {
+      w.line("{};", v->store("yr + ox", val));
+      return;
+    }
+    w.line("float pre[{}];", VW);
+    w.line("{};", v->store("pre", val));
+    emit_activation_from_pre(w, a, "(yr + ox)", VW);
   };
   // Both edges first: a scalar loop after the interior could reuse its last loads (clang's GVN does), which makes
   // the interior loop's values live after it and stops clang vectorising it.

@@ -27,9 +27,9 @@ void emit_conv_pointwise(KernelEmitContext &ctx, const ConvDims &d, const ConvOp
   }
   if (o.has_residual) {
     w.line("const float *restrict rp = {} + n * {} + {} * {};", ctx.in[3], d.M * HW, at, HW);
-    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", HW, activation_c(a.activation, "(yp[p] + rp[p])"));
+    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", HW, activation_c(a, "(yp[p] + rp[p])"));
   } else if (a.activation != Activation::None) {
-    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", HW, activation_c(a.activation, "yp[p]"));
+    w.line("for (int p = 0; p < {}; ++p) yp[p] = {};", HW, activation_c(a, "yp[p]"));
   }
 }
 
@@ -76,10 +76,10 @@ void emit_conv_direct(KernelEmitContext &ctx, const ConvDims &d, const ConvOpera
   for (int64_t j = 0; j < MB; ++j) {
     if (o.has_residual)
       w.line("for (int ox = 0; ox < {}; ++ox) yr{}[ox] = {};", d.OW, j,
-             activation_c(a.activation, fmt::format("(yr{0}[ox] + rp{0}[oy * {1} + ox])", j, d.OW)));
+             activation_c(a, fmt::format("(yr{0}[ox] + rp{0}[oy * {1} + ox])", j, d.OW)));
     else if (a.activation != Activation::None)
       w.line("for (int ox = 0; ox < {}; ++ox) yr{}[ox] = {};", d.OW, j,
-             activation_c(a.activation, fmt::format("yr{}[ox]", j)));
+             activation_c(a, fmt::format("yr{}[ox]", j)));
   }
 }
 

@@ -23,7 +23,7 @@ void emit_rows(CWriter &cw, const KernelEmitContext &ctx, int64_t rows, int64_t 
   cw.line("for (int j = 0; j < 8; ++j) part[r][j] += part[r][j + 8];");
   cw.line("acc += ((part[r][0] + part[r][1]) + (part[r][2] + part[r][3])) + "
           "((part[r][4] + part[r][5]) + (part[r][6] + part[r][7]));");
-  cw.line("{}[n * {} + m + r] = {};", ctx.out, M, activation_c(ctx.node.attrs.activation, "acc"));
+  cw.line("{}[n * {} + m + r] = {};", ctx.out, M, activation_c(ctx.node.attrs, "acc"));
 }
 
 }  // namespace

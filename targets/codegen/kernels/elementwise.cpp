@@ -1,7 +1,8 @@
-// Elementwise and data-movement kernels: add, relu/relu6, batch_norm (unfolded), channel_shuffle (not absorbed),
+// Elementwise and data-movement kernels: add, mul, relu/relu6 and the other activations, batch_norm (unfolded), channel_shuffle (not absorbed),
 // concat (not in place), flatten and channel_slice (when they are no view), softmax.
 #include "targets/codegen/c_text.h"
 #include "targets/codegen/kernel_table.h"
+#include "ir/op.h"
 
 namespace shufflec::kernels {
 
@@ -9,7 +10,7 @@ void emit_Add(KernelEmitContext &ctx) {
   const int64_t count = ctx.graph.shape(ctx.node.output).elements();
   auto loop = ctx.w.block("for (int i = 0; i < {}; ++i)", count);
   ctx.w.line("const float v = {}[i] + {}[i];", ctx.in[0], ctx.in[1]);
-  ctx.w.line("{}[i] = {};", ctx.out, activation_c(ctx.node.attrs.activation, "v"));
+  ctx.w.line("{}[i] = {};", ctx.out, activation_c(ctx.node.attrs, "v"));
 }
 
 // relu, or relu6 when its activation says so.
@@ -19,6 +20,38 @@ void emit_Relu(KernelEmitContext &ctx) {
   auto loop = ctx.w.block("for (int i = 0; i < {}; ++i)", count);
   ctx.w.line("const float v = {}[i];", ctx.in[0]);
   ctx.w.line("{}[i] = {};", ctx.out, activation_c(clamp, "v"));
+}
+
+namespace {
+// A standalone activation (fuse_activation found no producer to take it): one scalar loop.
+void emit_activation(KernelEmitContext &ctx) {
+  const int64_t count = ctx.graph.shape(ctx.node.output).elements();
+  const Attrs &a = ctx.node.attrs;
+  auto loop = ctx.w.block("for (int i = 0; i < {}; ++i)", count);
+  ctx.w.line("const float v = {}[i];", ctx.in[0]);
+  ctx.w.line("{}[i] = {};", ctx.out, activation_c(*activation_applied_by(ctx.node), "v", a.alpha, a.beta));
+}
+}  // namespace
+
+void emit_Sigmoid(KernelEmitContext &ctx) { emit_activation(ctx); }
+void emit_HardSigmoid(KernelEmitContext &ctx) { emit_activation(ctx); }
+void emit_HardSwish(KernelEmitContext &ctx) { emit_activation(ctx); }
+void emit_Silu(KernelEmitContext &ctx) { emit_activation(ctx); }
+
+// mul: same shapes elementwise, or one factor per channel plane (the loop over a plane vectorises).
+void emit_Mul(KernelEmitContext &ctx) {
+  const Shape &x = ctx.graph.shape(ctx.node.inputs[0]);
+  CWriter &w = ctx.w;
+  if (ctx.graph.shape(ctx.node.inputs[1]) == x) {
+    w.line("for (int i = 0; i < {}; ++i) {}[i] = {}[i] * {}[i];", x.elements(), ctx.out, ctx.in[0], ctx.in[1]);
+    return;
+  }
+  const int64_t plane = x[2] * x[3];
+  auto planes = w.block("for (int c = 0; c < {}; ++c)", x[0] * x[1]);
+  w.line("const float s = {}[c];", ctx.in[1]);
+  w.line("const float *restrict xp = {} + c * {};", ctx.in[0], plane);
+  w.line("float *restrict yp = {} + c * {};", ctx.out, plane);
+  w.line("for (int p = 0; p < {}; ++p) yp[p] = xp[p] * s;", plane);
 }
 
 void emit_BatchNorm(KernelEmitContext &ctx) {

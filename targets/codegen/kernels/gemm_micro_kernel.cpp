@@ -33,7 +33,7 @@ void emit_row_pointers(KernelEmitContext &ctx, const ConvDims &d, const GemmShap
 
 // The epilogue value of accumulator expression `acc` for the output element at yp[i] (residual at rp[i]).
 std::string epilogue_c(const Attrs &a, bool has_residual, const std::string &acc) {
-  return activation_c(a.activation, has_residual ? fmt::format("({} + rp[i])", acc) : acc);
+  return activation_c(a, has_residual ? fmt::format("({} + rp[i])", acc) : acc);
 }
 
 // MR x nr micro-kernel in plain C: constant trip counts, so compilers keep acc in vector registers.
@@ -139,18 +139,22 @@ void emit_simd(KernelEmitContext &ctx, const ConvDims &d, const GemmShape &t, Pi
     }
   }
   auto store_full_tile = [&] {
-    if (a.activation != Activation::None) w.line("const {} zero = {};", v.type(), v.zero());
+    if (a.activation == Activation::Relu || a.activation == Activation::Relu6)
+      w.line("const {} zero = {};", v.type(), v.zero());
     if (a.activation == Activation::Relu6) w.line("const {} six = {};", v.type(), v.splat("6.0f"));
     for (int64_t j = 0; j < t.MR; ++j) {
       auto row = w.block("");
       emit_row_pointers(ctx, d, t, o, l, std::to_string(j));
+      const bool scalar_act = needs_scalar_activation(a);
+      if (scalar_act) w.line("float pre[{}];", pt.nr);
       for (int64_t k = 0; k < VN; ++k) {
         std::string val = fmt::format("acc{}_{}", j, k);
         if (o.has_residual) val = v.add(val, v.load(fmt::format("rp + {}", k * VW)));
-        if (a.activation != Activation::None) val = v.max(val, "zero");
+        if (a.activation == Activation::Relu || a.activation == Activation::Relu6) val = v.max(val, "zero");
         if (a.activation == Activation::Relu6) val = v.min(val, "six");
-        w.line("{};", v.store(fmt::format("yp + {}", k * VW), val));
+        w.line("{};", v.store(fmt::format("{} + {}", scalar_act ? "pre" : "yp", k * VW), val));
       }
+      if (scalar_act) emit_activation_from_pre(w, a, "yp", pt.nr);
     }
   };
   std::optional<CWriter::Block> last_k_block;

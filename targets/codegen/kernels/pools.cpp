@@ -70,7 +70,7 @@ void emit_max_pool_rows(KernelEmitContext &ctx) {
     w.line("yr[ox] = (v > yr[ox] || v != v) ? v : yr[ox];  /* NaN wins, as in the reference */");
   }
   if (a.activation != Activation::None)
-    w.line("for (int ox = 0; ox < {}; ++ox) yr[ox] = {};", y[3], activation_c(a.activation, "yr[ox]"));
+    w.line("for (int ox = 0; ox < {}; ++ox) yr[ox] = {};", y[3], activation_c(a, "yr[ox]"));
 }
 
 // The max step: NaN wins, as in the reference (and stays: NaN > v and v != v are false for a NaN m), and the padding's
@@ -104,7 +104,7 @@ void emit_avg_pool_rows(KernelEmitContext &ctx, const std::vector<std::string> &
     w.line("for (int ox = col_lo[kx]; ox < col_hi[kx]; ++ox) yr[ox] += xr[ox * {}];", a.stride[1]);
   }
   w.line("for (int ox = 0; ox < {}; ++ox) yr[ox] = {};", y[3],
-         activation_c(a.activation, "(yr[ox] * (inv_rows[oy] * inv_cols[ox]))"));
+         activation_c(a, "(yr[ox] * (inv_rows[oy] * inv_cols[ox]))"));
 }
 
 }  // namespace
@@ -163,7 +163,7 @@ void emit_MaxPool(KernelEmitContext &ctx) {
     w.line("const float v = b[ox * {} + kx * {}];", SW, DW);
     w.line("{}", max_step("m", "v"));
   }
-  w.line("yr[ox] = {};", activation_c(a.activation, "m"));
+  w.line("yr[ox] = {};", activation_c(a, "m"));
 }
 
 // Separable avg_pool: per output row, a vertical pass sums the window's valid input rows into a row buffer laid out
@@ -232,7 +232,7 @@ void emit_AvgPool(KernelEmitContext &ctx) {
     w.line("for (int kx = 1; kx < {}; ++kx) s += b[ox * {} + kx];", KW, SW);
     w.line("s *= {};", scale);
   }
-  w.line("yr[ox] = {};", activation_c(a.activation, "s"));
+  w.line("yr[ox] = {};", activation_c(a, "s"));
 }
 
 void emit_GlobalAvgPool(KernelEmitContext &ctx) {
