@@ -228,6 +228,8 @@ std::string print_graph(const Graph &g) {
     }
     if (n.schedule) attrs.push_back("schedule=" + describe(*n.schedule));
     if (a.in_place) attrs.push_back("in_place");
+    if (n.quant) attrs.push_back(describe(*n.quant));
+    if (g.value(n.output).quant) attrs.push_back("out=" + describe(*g.value(n.output).quant));
     out += fmt::format("  %{} {} = {}({}){}{}\n", n.name, g.shape(n.output).str(), info.name, fmt::join(ins, ", "),
                        attrs.empty() ? "" : " ", fmt::join(attrs, " "));
   }

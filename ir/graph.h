@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ir/diagnostics.h"
+#include "ir/quant/quant_params.h"
 #include "ir/schedule.h"
 
 namespace shufflec {
@@ -82,10 +83,19 @@ inline constexpr ValueId kNoValue = -1;
 enum class ValueKind { Input, Constant, Intermediate };
 
 struct Value {
+  // A constructor, not aggregate initialisation: fields added later (quant) need no edit at every Value{...}.
+  Value() = default;
+  Value(std::string name_, ValueKind kind_, Shape shape_, std::vector<float> data_ = {},
+        std::optional<QuantParams> quant_ = std::nullopt)
+      : name(std::move(name_)), kind(kind_), shape(std::move(shape_)), data(std::move(data_)), quant(quant_) {}
+
   std::string name;
   ValueKind kind = ValueKind::Intermediate;
   Shape shape;
   std::vector<float> data;  // constants only
+  // Set by the quantize_int8 pass: the value is stored as int8 with these parameters (ir/quant/quant_params.h).
+  std::optional<QuantParams> quant;
+  bool is_int8() const { return quant.has_value(); }
 };
 
 struct Node {
@@ -96,6 +106,8 @@ struct Node {
   Attrs attrs;
   // conv2d: how it is computed, set by the schedule_convs pass (ir/schedule.h); read by the code generator.
   std::optional<ConvSchedule> schedule;
+  // Set by the quantize_int8 pass: the node runs in int8 with these parameters (ir/quant/quant_params.h).
+  std::optional<NodeQuant> quant;
 };
 
 struct Graph {
