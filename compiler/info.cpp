@@ -76,8 +76,8 @@ std::string placement(const Graph &g, const MemoryPlan &plan, ValueId v) {
   if (p && p->op == OpKind::ChannelSlice)
     return fmt::format("in place: channels [{}, {}) of '{}'", p->attrs.begin, p->attrs.end, g.value(s.alias_of).name);
   if (p && op_info(p->op).aliases_input) return fmt::format("in place: reinterprets '{}'", g.value(s.alias_of).name);
-  return fmt::format("in place: channel slice of '{}' at +{} bytes", g.value(s.alias_of).name,
-                     s.alias_offset * plan.unit_bytes);
+  return fmt::format("in place: channel slice of '{}' at +{} {}", g.value(s.alias_of).name, s.alias_offset,
+                     plan.unit_bytes == 4 ? "floats" : "bytes");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "compiler/compile.h"
 #include "compiler/quantize/calibration.h"
+#include "compiler/quantize/quant_report.h"
 #include "compiler/tensor_io.h"
 #include "ir/interpreter.h"
 #include "ir/quant/int8_interpreter.h"
@@ -203,4 +204,24 @@ TEST_CASE("generated int8 C equals the int8 interpreter bit for bit: float islan
   const Graph q = check_bit_exact(without_softmax, calibration(g, 3, 40), "float_islands");
   CHECK(q.nodes[0].op == OpKind::BatchNorm);
   CHECK(q.nodes[1].op == OpKind::Quantize);
+}
+
+TEST_CASE("info --quantize: every int8 layer's scale, zero point and a finite SQNR") {
+  const Graph g = mini_shufflenet(9);
+  const QuantizeRequest r = calibration(g, 2, 50);
+  Graph q = g;
+  PipelineOptions p;
+  p.context.quantize = &r;
+  run_pipeline(q, p);
+  const std::string table = quantization_table(q, r.samples);
+  INFO(table);
+  for (const Node &n : q.nodes)
+    if (q.value(n.output).is_int8()) {
+      const size_t at = table.find("\n" + n.name + " ");
+      REQUIRE(at != std::string::npos);
+      const std::string line = table.substr(at + 1, table.find('\n', at + 1) - at - 1);
+      CHECK(line.find(fmt::format(" {} ", q.value(n.output).quant->zero_point)) != std::string::npos);
+      const double db = std::strtod(line.substr(line.find_last_of(' ') + 1).c_str(), nullptr);
+      CHECK((db > 10.0 || line.find("exact") != std::string::npos));
+    }
 }

@@ -30,7 +30,7 @@ TEST_CASE("RoundingDivideByPOT: ties away from zero") {
   CHECK(rounding_divide_by_pot(INT32_MAX, 31) == 1);
 }
 
-TEST_CASE("quantize_multiplier: mantissa in [2^30, 2^31), and the edge cases") {
+TEST_CASE("quantize_multiplier: a 31-bit mantissa, and the edge cases") {
   CHECK(quantize_multiplier(0.5) == Requant{1 << 30, 0});
   CHECK(quantize_multiplier(0.25) == Requant{1 << 30, -1});
   CHECK(quantize_multiplier(1.0) == Requant{1 << 30, 1});
@@ -141,7 +141,7 @@ TEST_CASE("int8 avg_pool: the divisor's multiplier, padding excluded, ties") {
   CHECK(int(y[1]) == 2);   // -3.5 -> -3 (gemmlowp's doubling high mul rounds this tie toward +inf), + 5
 }
 
-TEST_CASE("int8 max_pool keeps the input's parameters; padding never wins") {
+TEST_CASE("int8 max_pool keeps the input's parameters, and padding never wins") {
   Attrs a;
   a.kernel = {1, 3};
   a.pads = {0, 1, 0, 1};
