@@ -88,12 +88,14 @@ std::string memory_table(const Graph &g, const MemoryPlan &plan) {
                      "last", "notes");
   for (const Node &n : g.nodes) {
     const Storage &s = plan.values[static_cast<size_t>(n.output)];
-    out += fmt::format("{:<32} {:<7} {:>10} {:>10} {:>6} {:>6}  {}\n", n.name, storage_name(s.kind), s.offset * plan.unit_bytes,
-                       s.size * plan.unit_bytes, s.first_use, s.last_use, placement(g, plan, n.output));
+    out += fmt::format("{:<32} {:<7} {:>10} {:>10} {:>6} {:>6}  {}\n", n.name, storage_name(s.kind),
+                       s.offset * plan.unit_bytes, s.size * plan.unit_bytes, s.first_use, s.last_use,
+                       placement(g, plan, n.output));
     const Storage &ws = plan.workspaces[static_cast<size_t>(s.first_use)];
     if (ws.size > 0)
-      out += fmt::format("{:<32} {:<7} {:>10} {:>10} {:>6} {:>6}  {}\n", "  (scratch)", "arena", ws.offset * plan.unit_bytes,
-                         ws.size * plan.unit_bytes, ws.first_use, ws.last_use, "the kernel's packed input panel");
+      out += fmt::format("{:<32} {:<7} {:>10} {:>10} {:>6} {:>6}  {}\n", "  (scratch)", "arena",
+                         ws.offset * plan.unit_bytes, ws.size * plan.unit_bytes, ws.first_use, ws.last_use,
+                         "the kernel's packed input panel");
   }
   out += fmt::format("\narena: {} bytes; liveness lower bound: {} bytes ({:.1f}% above)\n", plan.arena_bytes(),
                      plan.lower_bound_floats * plan.unit_bytes,

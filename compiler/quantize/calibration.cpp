@@ -25,7 +25,8 @@ void append_samples(const std::string &path, const Shape &input, std::vector<Ten
       throw UserError(path, "", fmt::format("calibration data holds {} at element {} (sample {})",
                                             std::isnan(t.data[i]) ? "NaN" : "an infinity", i, i / per_sample));
   for (size_t at = 0; at < t.data.size(); at += per_sample)
-    samples.push_back(Tensor{input, std::vector<float>(t.data.begin() + long(at), t.data.begin() + long(at + per_sample))});
+    samples.push_back(
+        Tensor{input, std::vector<float>(t.data.begin() + long(at), t.data.begin() + long(at + per_sample))});
 }
 
 constexpr int kBins = 2048;

@@ -44,7 +44,9 @@ inline int8_t quantize_value(float x, QuantParams q) {
   return static_cast<int8_t>(clamp_int(rounded + q.zero_point, -128, 127));
 }
 
-inline float dequantize_value(int8_t v, QuantParams q) { return q.scale * static_cast<float>(int32_t{v} - q.zero_point); }
+inline float dequantize_value(int8_t v, QuantParams q) {
+  return q.scale * static_cast<float>(int32_t{v} - q.zero_point);
+}
 
 // The (multiplier, shift) of a real factor m >= 0 (frexp, rounded; see docs/quantization.md).
 Requant quantize_multiplier(double m);

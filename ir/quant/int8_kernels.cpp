@@ -56,7 +56,8 @@ void dense(const Graph &g, const Node &n, const std::vector<const Int8Tensor *> 
     for (int64_t m = 0; m < M; ++m) {
       int32_t acc = q.bias[static_cast<size_t>(m)];
       for (int64_t k = 0; k < K; ++k)
-        acc += (int32_t{in[0]->data[static_cast<size_t>(b * K + k)]} - zx) * int32_t{q.weights[static_cast<size_t>(m * K + k)]};
+        acc += (int32_t{in[0]->data[static_cast<size_t>(b * K + k)]} - zx) *
+               int32_t{q.weights[static_cast<size_t>(m * K + k)]};
       const int32_t y = requantize(acc, q.requant[static_cast<size_t>(m)]) + zy;
       out.data[static_cast<size_t>(b * M + m)] = static_cast<int8_t>(clamp_int(y, q.act_min, q.act_max));
     }
@@ -88,7 +89,8 @@ void pool(const Graph &g, const Node &n, const Int8Tensor &x, Int8Tensor &out, b
           const ops::WindowSpan sx = ops::window_span(ox, a.kernel[1], a.stride[1], a.pads[1], a.pads[3], xs[3]);
           int32_t sum = 0;
           for (int64_t iy = sy.lo; iy < sy.hi; ++iy)
-            for (int64_t ix = sx.lo; ix < sx.hi; ++ix) sum += int32_t{x.data[static_cast<size_t>((p * xs[2] + iy) * xs[3] + ix)]} - zx;
+            for (int64_t ix = sx.lo; ix < sx.hi; ++ix)
+              sum += int32_t{x.data[static_cast<size_t>((p * xs[2] + iy) * xs[3] + ix)]} - zx;
           const int64_t divisor = a.count_include_pad ? sy.padded * sx.padded : (sy.hi - sy.lo) * (sx.hi - sx.lo);
           result = requantize(sum, q.divisor_requant[static_cast<size_t>(divisor - 1)]) + zy;
         } else {

@@ -39,9 +39,11 @@ void emit_int8_pool(KernelEmitContext &ctx) {
     w.line("const int xlo = x0 > 0 ? x0 : 0, xhi = x1 < {} ? x1 : {};", x[3], x[3]);
     w.line("const int d = {};", a.count_include_pad ? "(y1 - y0) * (x1 - x0)" : "(yhi - ylo) * (xhi - xlo)");
     w.line("int32_t sum = 0;");
-    w.line("for (int iy = ylo; iy < yhi; ++iy) for (int ix = xlo; ix < xhi; ++ix) sum += (int32_t)xp[iy * {} + ix] - {};",
+    w.line("for (int iy = ylo; iy < yhi; ++iy) for (int ix = xlo; ix < xhi; ++ix) "
+           "sum += (int32_t)xp[iy * {} + ix] - {};",
            x[3], int8_params(g, n.inputs[0]).zero_point);
-    w.line("{}[(p * {} + oy) * {} + ox] = (int8_t)sc_clamp(sc_requantize(sum, mult[d - 1], shift[d - 1]) + {}, {}, {});",
+    w.line("{}[(p * {} + oy) * {} + ox] = "
+           "(int8_t)sc_clamp(sc_requantize(sum, mult[d - 1], shift[d - 1]) + {}, {}, {});",
            ctx.out, y[2], y[3], int8_params(g, n.output).zero_point, n.quant->act_min, n.quant->act_max);
   } else {
     w.line("int32_t best = -128;");
