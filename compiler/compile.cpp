@@ -3,6 +3,7 @@
 #include "compiler/info.h"
 #include "compiler/tensor_io.h"
 #include "ir/interpreter.h"
+#include "ir/quant/int8_interpreter.h"
 
 namespace shufflec {
 
@@ -35,7 +36,11 @@ CompiledModel compile_model(Graph g, const CompileOptions &options) {
       {prefix + ".memplan.json", memory_plan_json(out.graph, out.plan, options.emit.debug_taps ? &taps : nullptr)});
   if (options.emit_test) {
     const Tensor input = options.test_input ? *options.test_input : random_tensor(out.graph.shape(out.graph.input), 1);
-    const Tensor golden = options.test_expect ? *options.test_expect : interpret(original, input);
+    // A quantized model's golden is the int8 interpreter's output: the generated C must equal it bit for bit.
+    const bool quantized = options.pipeline.context.quantize != nullptr;
+    const Tensor golden = options.test_expect ? *options.test_expect
+                          : quantized         ? interpret_int8(out.graph, input)
+                                              : interpret(original, input);
     out.files.push_back({prefix + "_test.c", emit_c_test(out.graph, options.emit, input, golden)});
   }
   return out;

@@ -76,7 +76,8 @@ std::string placement(const Graph &g, const MemoryPlan &plan, ValueId v) {
   if (p && p->op == OpKind::ChannelSlice)
     return fmt::format("in place: channels [{}, {}) of '{}'", p->attrs.begin, p->attrs.end, g.value(s.alias_of).name);
   if (p && op_info(p->op).aliases_input) return fmt::format("in place: reinterprets '{}'", g.value(s.alias_of).name);
-  return fmt::format("in place: channel slice of '{}' at +{} floats", g.value(s.alias_of).name, s.alias_offset);
+  return fmt::format("in place: channel slice of '{}' at +{} {}", g.value(s.alias_of).name, s.alias_offset,
+                     plan.unit_bytes == 4 ? "floats" : "bytes");
 }
 
 }  // namespace
@@ -87,15 +88,17 @@ std::string memory_table(const Graph &g, const MemoryPlan &plan) {
                      "last", "notes");
   for (const Node &n : g.nodes) {
     const Storage &s = plan.values[static_cast<size_t>(n.output)];
-    out += fmt::format("{:<32} {:<7} {:>10} {:>10} {:>6} {:>6}  {}\n", n.name, storage_name(s.kind), s.offset * 4,
-                       s.size * 4, s.first_use, s.last_use, placement(g, plan, n.output));
+    out += fmt::format("{:<32} {:<7} {:>10} {:>10} {:>6} {:>6}  {}\n", n.name, storage_name(s.kind),
+                       s.offset * plan.unit_bytes, s.size * plan.unit_bytes, s.first_use, s.last_use,
+                       placement(g, plan, n.output));
     const Storage &ws = plan.workspaces[static_cast<size_t>(s.first_use)];
     if (ws.size > 0)
-      out += fmt::format("{:<32} {:<7} {:>10} {:>10} {:>6} {:>6}  {}\n", "  (scratch)", "arena", ws.offset * 4,
-                         ws.size * 4, ws.first_use, ws.last_use, "the kernel's packed input panel");
+      out += fmt::format("{:<32} {:<7} {:>10} {:>10} {:>6} {:>6}  {}\n", "  (scratch)", "arena",
+                         ws.offset * plan.unit_bytes, ws.size * plan.unit_bytes, ws.first_use, ws.last_use,
+                         "the kernel's packed input panel");
   }
   out += fmt::format("\narena: {} bytes; liveness lower bound: {} bytes ({:.1f}% above)\n", plan.arena_bytes(),
-                     plan.lower_bound_floats * 4,
+                     plan.lower_bound_floats * plan.unit_bytes,
                      plan.lower_bound_floats ? 100.0 * double(plan.arena_floats - plan.lower_bound_floats) /
                                                    double(plan.lower_bound_floats)
                                              : 0.0);
@@ -105,10 +108,10 @@ std::string memory_table(const Graph &g, const MemoryPlan &plan) {
       const Storage &s = plan.values[v];
       if (s.kind == StorageKind::Arena && s.alias_of == kNoValue && s.first_use <= plan.peak_node &&
           plan.peak_node <= s.last_use && s.first_use >= 0)
-        live.push_back(fmt::format("{} ({} bytes)", g.values[v].name, s.size * 4));
+        live.push_back(fmt::format("{} ({} bytes)", g.values[v].name, s.size * plan.unit_bytes));
     }
     if (const Storage &ws = plan.workspaces[static_cast<size_t>(plan.peak_node)]; ws.size > 0)
-      live.push_back(fmt::format("scratch ({} bytes)", ws.size * 4));
+      live.push_back(fmt::format("scratch ({} bytes)", ws.size * plan.unit_bytes));
     out += fmt::format("peak at step {} ('{}'), live: {}\n", plan.peak_node,
                        g.nodes[static_cast<size_t>(plan.peak_node)].name, fmt::join(live, ", "));
   }
@@ -119,7 +122,7 @@ std::string memory_plan_json(const Graph &g, const MemoryPlan &plan, const std::
   nlohmann::ordered_json j;
   j["model"] = g.name;
   j["arena_bytes"] = plan.arena_bytes();
-  j["lower_bound_bytes"] = plan.lower_bound_floats * 4;
+  j["lower_bound_bytes"] = plan.lower_bound_floats * plan.unit_bytes;
   j["peak_step"] = plan.peak_node;
   j["peak_layer"] = plan.peak_node >= 0 ? g.nodes[static_cast<size_t>(plan.peak_node)].name : "";
   nlohmann::ordered_json tensors = nlohmann::ordered_json::array();
@@ -128,13 +131,13 @@ std::string memory_plan_json(const Graph &g, const MemoryPlan &plan, const std::
     nlohmann::ordered_json t;
     t["name"] = n.name;
     t["storage"] = storage_name(s.kind);
-    t["offset_bytes"] = s.offset * 4;
-    t["bytes"] = s.size * 4;
+    t["offset_bytes"] = s.offset * plan.unit_bytes;
+    t["bytes"] = s.size * plan.unit_bytes;
     t["first_use"] = s.first_use;
     t["last_use"] = s.last_use;
     if (s.alias_of != kNoValue) t["in_place"] = placement(g, plan, n.output);
     if (const Storage &ws = plan.workspaces[static_cast<size_t>(s.first_use)]; ws.size > 0)
-      t["scratch"] = {{"offset_bytes", ws.offset * 4}, {"bytes", ws.size * 4}};
+      t["scratch"] = {{"offset_bytes", ws.offset * plan.unit_bytes}, {"bytes", ws.size * plan.unit_bytes}};
     tensors.push_back(t);
   }
   j["tensors"] = tensors;

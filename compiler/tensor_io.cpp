@@ -75,20 +75,30 @@ bool read_input_file(const std::string &path, const char *what, int64_t max_byte
   return true;
 }
 
-Tensor read_tensor(const std::string &path, const Shape &expected) {
-  // A tensor holds at most kMaxElements floats, plus room for a .npy header (a few hundred bytes in practice).
-  constexpr int64_t kMaxTensorFileBytes = kMaxElements * 4 + 65536;
-  std::string bytes, error;
-  if (!read_input_file(path, "tensor file", kMaxTensorFileBytes, bytes, error)) throw UserError(path, "", error);
+namespace {
+
+// A tensor holds at most kMaxElements floats, plus room for a .npy header (a few hundred bytes in practice).
+constexpr int64_t kMaxTensorFileBytes = kMaxElements * 4 + 65536;
+
+// The .npy file's shape (empty for a raw file) and where its data begins.
+struct NpyLayout {
+  bool is_npy = false;
+  std::vector<int64_t> dims;
+  std::string dims_text;  // as written in the header, for messages
   size_t data_begin = 0;
+};
+
+NpyLayout parse_npy_header(const std::string &path, const std::string &bytes) {
+  NpyLayout layout;
   if (bytes.size() >= 10 && bytes.compare(0, 6, "\x93NUMPY") == 0) {
+    layout.is_npy = true;
     const int major = static_cast<unsigned char>(bytes[6]);
     const size_t len_bytes = major == 1 ? 2 : 4;
     if (bytes.size() < 8 + len_bytes) throw UserError(path, "", "truncated .npy header");
     size_t header_len = 0;
     for (size_t i = 0; i < len_bytes; ++i) header_len |= size_t(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
-    data_begin = 8 + len_bytes + header_len;
-    if (bytes.size() < data_begin) throw UserError(path, "", "truncated .npy header");
+    layout.data_begin = 8 + len_bytes + header_len;
+    if (bytes.size() < layout.data_begin) throw UserError(path, "", "truncated .npy header");
     const std::string header = bytes.substr(8 + len_bytes, header_len);
     if (header.find("'descr': '<f4'") == std::string::npos)
       throw UserError(path, "", "only little-endian float32 .npy files are supported (descr '<f4')");
@@ -100,7 +110,8 @@ Tensor read_tensor(const std::string &path, const Shape &expected) {
     const size_t open = key == std::string::npos ? key : key + 10;
     const size_t close = open == std::string::npos ? open : header.find(')', open);
     if (close == std::string::npos) throw UserError(path, "", "cannot read the shape in the .npy header");
-    const std::string dims = header.substr(open, close - open);
+    layout.dims_text = header.substr(open, close - open);
+    const std::string &dims = layout.dims_text;
     int64_t count = 1;
     for (size_t i = 0; i < dims.size();) {
       if (dims[i] == ',' || dims[i] == ' ') {
@@ -115,19 +126,44 @@ Tensor read_tensor(const std::string &path, const Shape &expected) {
       }
       if (count > kMaxElements / std::max<int64_t>(d, 1)) throw UserError(path, "", "absurd .npy shape");
       count *= d;
+      layout.dims.push_back(d);
     }
-    if (count != expected.elements())
-      throw UserError(path, "", fmt::format(".npy shape ({}) holds {} values, the model input {} needs {}", dims, count,
-                                            expected.str(), expected.elements()));
   }
-  const size_t need = static_cast<size_t>(expected.elements()) * 4;
+  return layout;
+}
+
+Tensor load_floats(const std::string &path, const std::string &bytes, size_t data_begin, const Shape &shape) {
+  const size_t need = static_cast<size_t>(shape.elements()) * 4;
   if (bytes.size() - data_begin != need)
     throw UserError(path, "", fmt::format("holds {} bytes of data, expected {} ({} float32 values for shape {})",
-                                          bytes.size() - data_begin, need, expected.elements(), expected.str()));
-  Tensor t{expected, std::vector<float>(static_cast<size_t>(expected.elements()))};
+                                          bytes.size() - data_begin, need, shape.elements(), shape.str()));
+  Tensor t{shape, std::vector<float>(static_cast<size_t>(shape.elements()))};
   for (size_t i = 0; i < t.data.size(); ++i)
     t.data[i] = load_le_float(reinterpret_cast<const unsigned char *>(bytes.data() + data_begin + 4 * i));
   return t;
+}
+
+}  // namespace
+
+Tensor read_tensor(const std::string &path, const Shape &expected) {
+  std::string bytes, error;
+  if (!read_input_file(path, "tensor file", kMaxTensorFileBytes, bytes, error)) throw UserError(path, "", error);
+  const NpyLayout layout = parse_npy_header(path, bytes);
+  if (layout.is_npy) {
+    const int64_t count = Shape{layout.dims}.elements();
+    if (count != expected.elements())
+      throw UserError(path, "", fmt::format(".npy shape ({}) holds {} values, the model input {} needs {}",
+                                            layout.dims_text, count, expected.str(), expected.elements()));
+  }
+  return load_floats(path, bytes, layout.data_begin, expected);
+}
+
+Tensor read_npy(const std::string &path) {
+  std::string bytes, error;
+  if (!read_input_file(path, "tensor file", kMaxTensorFileBytes, bytes, error)) throw UserError(path, "", error);
+  const NpyLayout layout = parse_npy_header(path, bytes);
+  if (!layout.is_npy) throw UserError(path, "", "is not a .npy file (no \\x93NUMPY header)");
+  return load_floats(path, bytes, layout.data_begin, Shape{layout.dims});
 }
 
 void write_tensor(const std::string &path, const Tensor &t) {

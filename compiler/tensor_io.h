@@ -18,6 +18,9 @@ bool read_input_file(const std::string &path, const char *what, int64_t max_byte
 // a raw file must hold exactly that many floats. Throws UserError.
 Tensor read_tensor(const std::string &path, const Shape &expected);
 
+// Reads a float32 .npy file with the shape its header states (calibration data: N samples of any shape).
+Tensor read_npy(const std::string &path);
+
 // Writes .npy when the path ends in .npy, raw float32 otherwise. Atomic: a temp file renamed into place.
 void write_tensor(const std::string &path, const Tensor &t);
 

@@ -243,6 +243,8 @@ std::string print_graph(const Graph &g) {
     const bool lists_alpha = std::find(info.attrs.begin(), info.attrs.end(), AttrId::Alpha) != info.attrs.end();
     if (a.activation == Activation::HardSigmoid && !lists_alpha)
       attrs.push_back(fmt::format("alpha={} beta={}", attr_text(a.alpha), attr_text(a.beta)));
+    if (n.quant) attrs.push_back(describe(*n.quant));
+    if (g.value(n.output).quant) attrs.push_back("out=" + describe(*g.value(n.output).quant));
     out += fmt::format("  %{} {} = {}({}){}{}\n", n.name, g.shape(n.output).str(), info.name, fmt::join(ins, ", "),
                        attrs.empty() ? "" : " ", fmt::join(attrs, " "));
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ir/diagnostics.h"
+#include "ir/quant/quant_params.h"
 #include "ir/schedule.h"
 
 namespace shufflec {
@@ -88,10 +89,19 @@ inline constexpr ValueId kNoValue = -1;
 enum class ValueKind { Input, Constant, Intermediate };
 
 struct Value {
+  // A constructor, not aggregate initialisation: fields added later (quant) need no edit at every Value{...}.
+  Value() = default;
+  Value(std::string name_, ValueKind kind_, Shape shape_, std::vector<float> data_ = {},
+        std::optional<QuantParams> quant_ = std::nullopt)
+      : name(std::move(name_)), kind(kind_), shape(std::move(shape_)), data(std::move(data_)), quant(quant_) {}
+
   std::string name;
   ValueKind kind = ValueKind::Intermediate;
   Shape shape;
   std::vector<float> data;  // constants only
+  // Set by the quantize_int8 pass: the value is stored as int8 with these parameters (ir/quant/quant_params.h).
+  std::optional<QuantParams> quant;
+  bool is_int8() const { return quant.has_value(); }
 };
 
 // A value of the source graph (as the frontend built it, before any pass) that a node's output still holds, for
@@ -114,6 +124,8 @@ struct Node {
   // it something the source never computed). compile_model() starts each node with its own name; passes keep it
   // up to date; only debug taps read it.
   std::vector<SourceValue> sources;
+  // Set by the quantize_int8 pass: the node runs in int8 with these parameters (ir/quant/quant_params.h).
+  std::optional<NodeQuant> quant;
 };
 
 struct Graph {

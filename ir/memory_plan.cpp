@@ -8,16 +8,21 @@
 namespace shufflec {
 namespace {
 
-int64_t align_up(int64_t n) { return (n + kArenaAlignFloats - 1) / kArenaAlignFloats * kArenaAlignFloats; }
+// The plan's unit: bytes when any value is int8, floats otherwise (MemoryPlan::unit_bytes).
+int64_t plan_unit_bytes(const Graph &g) {
+  for (const Value &v : g.values)
+    if (v.is_int8()) return 1;
+  return 4;
+}
 
 // Where the output of an op that may alias its input (OpInfo::aliases_input) sits inside the input, in floats;
 // none when it cannot be a view. flatten: the same bytes. channel_slice: the channel range, contiguous only when the
 // batch is 1 (with N > 1 each image's range is separate, and the emitted kernel copies them).
-std::optional<int64_t> view_offset(const Graph &g, const Node &n) {
+std::optional<int64_t> view_offset(const Graph &g, const Node &n, int64_t element_units) {
   if (n.op != OpKind::ChannelSlice) return 0;
   const Shape &x = g.shape(n.inputs[0]);
   if (x[0] != 1) return std::nullopt;
-  return n.attrs.begin * x[2] * x[3];
+  return n.attrs.begin * x[2] * x[3] * element_units;
 }
 
 }  // namespace
@@ -33,11 +38,18 @@ std::pair<ValueId, int64_t> storage_root(const MemoryPlan &plan, ValueId v) {
 
 MemoryPlan plan_memory(const Graph &g) {
   MemoryPlan plan;
+  plan.unit_bytes = plan_unit_bytes(g);
+  const int64_t align = kArenaAlignBytes / plan.unit_bytes;
+  auto align_up = [align](int64_t n) { return (n + align - 1) / align * align; };
+  // Units per element of a value: 1 for floats in a float plan; 1 (int8) or 4 (float) in a byte plan.
+  auto element_units = [&](ValueId v) -> int64_t {
+    return plan.unit_bytes == 4 || g.value(v).is_int8() ? 1 : 4;
+  };
   plan.values.resize(g.values.size());
   auto at = [&](ValueId v) -> Storage & { return plan.values[static_cast<size_t>(v)]; };
   for (size_t v = 0; v < g.values.size(); ++v) {
     Storage &s = plan.values[v];
-    s.size = g.values[v].shape.elements();
+    s.size = g.values[v].shape.elements() * element_units(static_cast<ValueId>(v));
     s.kind = g.values[v].kind == ValueKind::Constant ? StorageKind::Constant
              : g.values[v].kind == ValueKind::Input  ? StorageKind::GraphInput
                                                      : StorageKind::Arena;
@@ -52,7 +64,7 @@ MemoryPlan plan_memory(const Graph &g) {
     at(n.output).first_use = at(n.output).last_use = step;
     for (ValueId in : n.inputs) at(in).last_use = std::max(at(in).last_use, step);
     if (op_info(n.op).aliases_input && n.output != g.output && !g.is_constant(n.inputs[0])) {
-      if (const std::optional<int64_t> offset = view_offset(g, n)) {
+      if (const std::optional<int64_t> offset = view_offset(g, n, element_units(n.output))) {
         at(n.output).alias_of = n.inputs[0];
         at(n.output).alias_offset = *offset;
       }
@@ -65,7 +77,7 @@ MemoryPlan plan_memory(const Graph &g) {
       for (ValueId in : n.inputs) {
         SHUFFLEC_ASSERT(g.value(in).kind == ValueKind::Intermediate && at(in).alias_of == kNoValue);
         at(in).alias_of = n.output;
-        at(in).alias_offset = channel * inner;
+        at(in).alias_offset = channel * inner * element_units(in);
         channel += g.shape(in)[1];
       }
     }
@@ -83,7 +95,7 @@ MemoryPlan plan_memory(const Graph &g) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Storage &s = plan.workspaces[i];
     const auto &schedule = g.nodes[i].schedule;
-    s.size = schedule ? schedule->workspace_floats : 0;
+    s.size = schedule ? schedule->workspace_floats * (4 / plan.unit_bytes) : 0;
     s.first_use = s.last_use = static_cast<int>(i);
   }
 

@@ -14,10 +14,13 @@
 #include "compiler/info.h"
 #include "compiler/output_files.h"
 #include "compiler/passes/passes.h"
+#include "compiler/quantize/calibration.h"
+#include "compiler/quantize/quant_report.h"
 #include "compiler/tensor_io.h"
 #include "compiler/version.h"
 #include "ir/interpreter.h"
 #include "ir/memory_plan.h"
+#include "ir/quant/int8_interpreter.h"
 #include "targets/c/c_backend.h"
 #include "targets/target.h"
 
@@ -48,12 +51,17 @@ commands:
         --flash-budget=BYTES    fail when weights + an estimate of the code are larger
         --debug-taps            also emit NAME_run_with_taps, calling a hook after each layer with its source
                                 node's tensor (docs/generated-c.md); the tap list goes into NAME.memplan.json
+        --quantize=int8 --calibration=FILE.npy|DIR [--calibration-method=mse|minmax]
+                                int8 post-training quantization (docs/quantization.md), calibrated on the samples
+                                in FILE.npy (stacked on the batch axis) or the .npy files of DIR; <prefix>_run stays
+                                float in, float out. Also on 'run' (the int8 reference interpreter) and 'info'.
   run MODEL --input FILE --output FILE
       Run MODEL on the reference interpreter. Files are float32 .npy or raw little-endian .bin.
   info MODEL [--memory]
       Print each layer's op, output shape, mult-adds and parameters, and the totals. --memory prints the memory
       plan of the optimised graph instead: each tensor's offset, size, first/last use, in-place decisions, the
-      peak step and what is live there.
+      peak step and what is live there. With --quantize int8 --calibration X: each layer's output scale, zero
+      point and SQNR (dB) of int8 against fp32 on the calibration data.
   compare OUT REF [--tolerance T]
       Compare two float32 files: passes when max|OUT-REF| / max|REF| <= T (default 1e-5).
   convert MODEL -o OUT.json
@@ -89,7 +97,8 @@ Args parse_args(int argc, char **argv) {
                                                    "--output",    "--tolerance",  "--test-input", "--dump-after",
                                                    "--passes",    "--no-pass",    "--ram-budget", "--flash-budget",
                                                    "--emit",      "--test-expect", "--input-shape",
-                                                   "--reference", "--runs"};
+                                                   "--reference", "--runs",       "--quantize",
+                                                   "--calibration", "--calibration-method"};
   static const std::set<std::string> flags = {"--emit-test", "--memory", "--debug-taps"};
   Args a;
   for (int i = 1; i < argc; ++i) {
@@ -161,6 +170,22 @@ PipelineOptions pipeline_options(const Args &a) {
   if (!p.dump_after.empty()) names.insert(p.dump_after);
   check_pass_names(names);
   return p;
+}
+
+// --quantize int8 --calibration X: the calibration samples (read and checked before anything runs), else none.
+std::optional<QuantizeRequest> quantize_request(const Args &a, const Graph &g) {
+  if (!a.options.count("--quantize")) {
+    if (a.options.count("--calibration") || a.options.count("--calibration-method"))
+      throw UserError("", "", "--calibration needs --quantize int8");
+    return std::nullopt;
+  }
+  if (a.options.at("--quantize") != "int8")
+    throw UserError("", "", fmt::format("--quantize takes int8, got '{}'", a.options.at("--quantize")));
+  QuantizeRequest request;
+  if (a.options.count("--calibration-method"))
+    request.method = parse_calibration_method(a.options.at("--calibration-method"));
+  request.samples = load_calibration(need(a, "--calibration"), g.shape(g.input));
+  return request;
 }
 
 int64_t parse_bytes(const Args &a, const std::string &opt) {
@@ -256,6 +281,8 @@ int cmd_compile(const Args &a) {
   options.pipeline = pipeline_options(a);
   if (a.options.count("--ram-budget")) options.ram_budget = parse_bytes(a, "--ram-budget");
   if (a.options.count("--flash-budget")) options.flash_budget = parse_bytes(a, "--flash-budget");
+  const std::optional<QuantizeRequest> quantize = quantize_request(a, g);
+  options.pipeline.context.quantize = quantize ? &*quantize : nullptr;
   options.emit_test = a.flags.count("--emit-test") > 0;
   if (options.emit_test && a.options.count("--test-input"))
     options.test_input = read_tensor(a.options.at("--test-input"), g.shape(g.input));
@@ -277,15 +304,32 @@ int cmd_run(const Args &a) {
   for (size_t i = 0; i < input.data.size(); ++i)
     if (!std::isfinite(input.data[i]))
       throw UserError(need(a, "--input"), "", fmt::format("value {} is not finite", i));
+  if (const std::optional<QuantizeRequest> quantize = quantize_request(a, g)) {
+    PipelineOptions pipeline = pipeline_options(a);
+    pipeline.context.quantize = &*quantize;
+    run_pipeline(g, pipeline);
+    write_tensor(need(a, "--output"), interpret_int8(g, input));
+    return 0;
+  }
   write_tensor(need(a, "--output"), interpret(g, input));
   return 0;
 }
 
 int cmd_info(const Args &a) {
   Graph g = load_graph(one_model(a), a);
+  const std::optional<QuantizeRequest> quantize = quantize_request(a, g);
   if (a.flags.count("--memory")) {
-    run_pipeline(g, pipeline_options(a));
+    PipelineOptions pipeline = pipeline_options(a);
+    pipeline.context.quantize = quantize ? &*quantize : nullptr;
+    run_pipeline(g, pipeline);
     std::cout << memory_table(g, plan_memory(g));
+    return 0;
+  }
+  if (quantize) {
+    PipelineOptions pipeline = pipeline_options(a);
+    pipeline.context.quantize = &*quantize;
+    run_pipeline(g, pipeline);
+    std::cout << quantization_table(g, quantize->samples);
     return 0;
   }
   std::cout << info_table(g);

@@ -11,8 +11,11 @@
 
 namespace shufflec {
 
+struct QuantizeRequest;  // compiler/quantize/calibration.h
+
 struct PassContext {
   TargetDesc target = portable_c_target();
+  const QuantizeRequest *quantize = nullptr;  // --quantize int8: the calibration data for quantize_int8
   bool tiling = true;  // schedule_convs may choose tiled (GEMM) kernels; off when the user disabled that pass
 };
 
@@ -22,6 +25,7 @@ bool fuse_residual(Graph &g, const PassContext &ctx);
 bool absorb_channel_shuffle(Graph &g, const PassContext &ctx);
 bool eliminate_concat(Graph &g, const PassContext &ctx);
 bool schedule_convs(Graph &g, const PassContext &ctx);
+bool quantize_int8(Graph &g, const PassContext &ctx);  // compiler/quantize/quantize_pass.cpp
 
 struct Pass {
   const char *name;

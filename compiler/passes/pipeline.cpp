@@ -22,6 +22,10 @@ const std::vector<Pass> &pipeline() {
        "each conv's kernel, register tile and cache blocking, chosen once from the target description (convs with "
        "two or more output channels per group run as a packed GEMM per group)",
        /*required=*/true},
+      {"quantize_int8", quantize_int8,
+       "--quantize int8: calibrate the optimised graph, run what has an int8 kernel in int8 and record every scale, "
+       "zero point and requantization on the graph (docs/quantization.md); nothing without --quantize",
+       /*required=*/true},
   };
   return passes;
 }

@@ -15,6 +15,7 @@ namespace shufflec {
 namespace runtime_files {
 extern const std::string_view shufflec_runtime_h;
 extern const std::string_view test_main_c;
+extern const std::string_view shufflec_int8_h;
 }  // namespace runtime_files
 
 namespace {
@@ -52,7 +53,7 @@ void print_float_blob(CWriter &w, const std::vector<float> &values) {
 // Declares `name` as a union of the blob's bytes and its float view, so reading floats needs no cast. `attributes`
 // (alignment, placement) go among its declaration specifiers.
 void print_blob_declaration(CWriter &w, const std::string &name, const std::vector<float> &values,
-                            const std::string &attributes = "") {
+                            const std::string &attributes = "", bool integer_views = false) {
   w.line("#if defined(__GNUC__)");
   w.line("#pragma GCC diagnostic push");
   w.line("/* The blob is one long string literal; C99 only promises 4095 characters, every compiler we target takes");
@@ -62,6 +63,11 @@ void print_blob_declaration(CWriter &w, const std::string &name, const std::vect
   w.line("static const {}union {{", attributes.empty() ? "" : attributes + " ");
   w.line("  unsigned char bytes[{}];", values.size() * 4);
   w.line("  float f[{}];", values.size());
+  if (integer_views) {  // a quantized model's int8 weights and int32 tables (read through the union: no cast)
+    w.line("  int8_t i8[{}];", values.size() * 4);
+    w.line("  int16_t i16[{}];", values.size() * 2);
+    w.line("  int32_t i32[{}];", values.size());
+  }
   w.line("}} {} = {{", name);
   print_float_blob(w, values);
   w.line("}};");
@@ -177,17 +183,36 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   blob[0] = 1.0f;
   std::map<ValueId, size_t> blob_offset;
   std::map<std::pair<size_t, size_t>, size_t> packed_offset;  // (node, input) -> offset
-  auto append = [&](const std::vector<float> &data) {
+  auto append = [&](const std::vector<float> &data, size_t align_floats = kArenaAlignFloats) {
+    blob.resize((blob.size() + align_floats - 1) / align_floats * align_floats, 0.0f);
     const size_t at = blob.size();
     blob.insert(blob.end(), data.begin(), data.end());
-    blob.resize((blob.size() + kArenaAlignFloats - 1) / kArenaAlignFloats * kArenaAlignFloats, 0.0f);
+    blob.resize((blob.size() + align_floats - 1) / align_floats * align_floats, 0.0f);
     return at;
   };
+  // An int8 node's tables (int8_tables, targets/codegen/kernel_table.h) replace its float constants, which are
+  // not stored. Each is read through the blob's view of its type (sc_weights.i8, .i16, .i32).
+  const bool quantized = plan.unit_bytes == 1;
+  std::map<size_t, std::vector<std::string>> table_exprs;  // node -> C expressions
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    for (const Int8Table &t : int8_tables(g, g.nodes[i])) {
+      std::vector<float> words((t.values.size() * size_t(t.bytes) + 3) / 4, 0.0f);
+      for (size_t k = 0; k < t.values.size(); ++k) {
+        // Little-endian bytes of the value in the table's width (the byte-order sentinel guards the machine).
+        const uint32_t bits = static_cast<uint32_t>(t.values[k]);
+        for (int b = 0; b < t.bytes; ++b)
+          reinterpret_cast<unsigned char *>(words.data())[k * size_t(t.bytes) + size_t(b)] =
+              static_cast<unsigned char>(bits >> (8 * b));
+      }
+      // Tables are 16-byte aligned (not 64 as float constants): many are a few bytes long.
+      const size_t at = append(words, 4);
+      table_exprs[i].push_back(fmt::format("(sc_weights.i{} + {})", t.bytes * 8, at * 4 / size_t(t.bytes)));
+    }
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node &n = g.nodes[i];
     for (size_t k = 0; k < n.inputs.size(); ++k) {
       const ValueId v = n.inputs[k];
-      if (!g.is_constant(v)) continue;
+      if (!g.is_constant(v) || n.quant) continue;
       if (std::vector<float> packed = pack_constant(g, n, k); !packed.empty())
         packed_offset[{i, k}] = append(packed);
       else if (!blob_offset.count(v))
@@ -195,11 +220,16 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
     }
   }
 
+  // C element type of a value, and (in a quantized model, whose plan counts bytes) its arena pointer.
+  auto c_type = [&](ValueId v) -> std::string { return g.value(v).is_int8() ? "int8_t" : "float"; };
   auto pointer = [&](ValueId v) -> std::string {
     const Storage &s = plan.values[static_cast<size_t>(v)];
+    if (quantized && s.kind == StorageKind::Arena) return fmt::format("(({} *)(a + {}))", c_type(v), s.offset);
+    SHUFFLEC_ASSERT(!quantized || s.offset % 4 == 0);
+    const int64_t offset = quantized ? s.offset / 4 : s.offset;  // the caller's float buffers (a byte plan's offsets)
     switch (s.kind) {
-      case StorageKind::GraphInput: return s.offset ? fmt::format("(input + {})", s.offset) : "input";
-      case StorageKind::GraphOutput: return s.offset ? fmt::format("(output + {})", s.offset) : "output";
+      case StorageKind::GraphInput: return offset ? fmt::format("(input + {})", offset) : "input";
+      case StorageKind::GraphOutput: return offset ? fmt::format("(output + {})", offset) : "output";
       case StorageKind::Constant: return fmt::format("(sc_weights.f + {})", blob_offset.at(v));
       case StorageKind::Arena: return s.offset ? fmt::format("(a + {})", s.offset) : "a";
     }
@@ -214,6 +244,7 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   w.line("#include \"{}.h\"", p);
   w.blank();
   w.raw(runtime_files::shufflec_runtime_h);
+  if (quantized) w.raw(runtime_files::shufflec_int8_h);
   if (const VectorDialect *simd = opts.target.simd) {
     w.line("/* Target {}: SIMD kernels. */", opts.target.name);
     w.line("#if !({})", simd->guard());
@@ -230,7 +261,7 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   w.line("#ifndef {}_WEIGHTS_ATTR", P);
   w.line("#define {}_WEIGHTS_ATTR", P);
   w.line("#endif");
-  print_blob_declaration(w, "sc_weights", blob, fmt::format("{0}_ALIGNED {0}_WEIGHTS_ATTR", P));
+  print_blob_declaration(w, "sc_weights", blob, fmt::format("{0}_ALIGNED {0}_WEIGHTS_ATTR", P), quantized);
 
   // One static function per layer, shapes baked in. Activation operands are parameters; weights are read from the
   // blob directly.
@@ -261,7 +292,7 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
       push_taps(i);
       continue;
     }
-    KernelEmitContext ctx{w, g, n, {}, "y", opts.target, {}};
+    KernelEmitContext ctx{w, g, n, {}, "y", opts.target, {}, table_exprs[i]};
     std::vector<std::string> params, args;
     std::map<ValueId, std::string> param_of;
     for (size_t k = 0; k < n.inputs.size(); ++k) {
@@ -271,21 +302,22 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
         continue;
       }
       if (g.is_constant(v)) {
-        ctx.in.push_back(pointer(v));
+        ctx.in.push_back(n.quant ? "" : pointer(v));
         continue;
       }
       if (!param_of.count(v)) {
         param_of[v] = fmt::format("x{}", param_of.size());
-        params.push_back(fmt::format("const float *restrict {}", param_of[v]));
+        params.push_back(fmt::format("const {} *restrict {}", c_type(v), param_of[v]));
         args.push_back(pointer(v));
       }
       ctx.in.push_back(param_of[v]);
     }
-    params.push_back("float *restrict y");
+    params.push_back(fmt::format("{} *restrict y", c_type(n.output)));
     args.push_back(pointer(n.output));
     if (const Storage &ws = plan.workspaces[i]; ws.size > 0) {
       ctx.workspace = "ws";
       params.push_back("float *restrict " + ctx.workspace);
+      SHUFFLEC_ASSERT(!quantized);  // int8 layers have no scratch
       args.push_back(ws.offset ? fmt::format("(a + {})", ws.offset) : "a");
     }
     w.blank();
@@ -314,7 +346,10 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   w.line("if (input == NULL || output == NULL || (arena == NULL && {0}_ARENA_BYTES > 0)) return {0}_ERR_NULL;", P);
   w.line("if (!sc_aligned(arena, {0}_ARENA_ALIGN)) return {0}_ERR_ARENA_ALIGN;", P);
   w.line("if (!sc_weights_byte_order_ok(sc_weights.f)) return {}_ERR_BYTE_ORDER;", P);
-  w.line("float *const a = (float *)arena;");
+  if (quantized)
+    w.line("unsigned char *const a = (unsigned char *)arena; /* int8 and float tensors at byte offsets */");
+  else
+    w.line("float *const a = (float *)arena;");
   w.line("(void)a;");
   if (opts.debug_taps) w.line("(void)tap, (void)user;");
   for (const std::string &c : calls) w.line("{}", c);

@@ -19,6 +19,10 @@ struct KernelEmitContext {
   std::string out;              // C expression (float *) for the output
   const TargetDesc &target;     // vector dialect and sizes of the machine the C is for
   std::string workspace;        // C expression (float *) for the layer's arena scratch; empty if it has none
+  // An int8 node (Node::quant): one C expression per table int8_tables() lists for it, in that order (its int8
+  // weights, int32 bias and requantization, in the weights blob). Its float constant inputs are not emitted: their
+  // entries in `in` are empty. int8 operands are `const int8_t *`, the output `int8_t *`.
+  std::vector<std::string> tables;
 };
 
 }  // namespace shufflec

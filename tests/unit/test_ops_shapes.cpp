@@ -43,10 +43,11 @@ GraphBuilder unary(OpKind op, Shape x, Attrs attrs = {}) {
 }  // namespace
 
 TEST_CASE("op table: every op in ops.def has a consistent OpInfo", "[ops]") {
-  REQUIRE(kOpCount == 18);
-  const char *names[] = {"conv2d", "batch_norm", "relu", "channel_shuffle", "add", "concat", "max_pool",
-                         "avg_pool", "global_avg_pool", "dense", "flatten", "softmax", "channel_slice", "sigmoid",
-                         "hard_sigmoid", "hard_swish", "silu", "mul"};
+  REQUIRE(kOpCount == 20);
+  const char *names[] = {"conv2d",       "batch_norm",   "relu",       "channel_shuffle", "add",
+                         "concat",       "max_pool",     "avg_pool",   "global_avg_pool", "dense",
+                         "flatten",      "softmax",      "channel_slice", "sigmoid",      "hard_sigmoid",
+                         "hard_swish",   "silu",         "mul",        "quantize",        "dequantize"};
   for (int i = 0; i < kOpCount; ++i) {
     const auto kind = static_cast<OpKind>(i);
     CHECK(op_info(kind).kind == kind);
