@@ -24,15 +24,7 @@ rm -rf "$work" && mkdir -p "$work"
 for f in t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do gunzip -c "$data/$f.gz" >"$work/$f"; done
 
 echo "== calibration set: the first 512 training images"
-"$python" - "$data/train-images-idx3-ubyte.gz" "$work/calibration.npy" <<'PY'
-import gzip, sys
-import numpy as np
-with gzip.open(sys.argv[1]) as f:
-    raw = np.frombuffer(f.read(), dtype=np.uint8, offset=16)
-images = raw[: 512 * 784].reshape(512, 1, 28, 28)
-x = ((images.astype(np.float32) / np.float32(255.0) - np.float32(0.2860)) / np.float32(0.3530)).astype(np.float32)
-np.save(sys.argv[2], x)
-PY
+"$python" "$sample/make_calibration.py" "$data/train-images-idx3-ubyte.gz" "$work/calibration.npy" 512
 
 echo "== compile fp32 and int8"
 "$shufflec" compile "$sample/model/fashion_shufflenet.json" -o "$work/fp32" --prefix fashion
