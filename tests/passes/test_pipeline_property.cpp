@@ -239,6 +239,64 @@ bool compiles_and_matches(const Graph &g, const Golden &golden, const TargetUnde
   return std::system(cmd.c_str()) == 0;
 }
 
+// One model of a batch: the graph to print (as compiled for the batch's target), the oracle's golden, and what to
+// say about it when it fails.
+struct BatchCase {
+  Graph graph;
+  const Golden *golden;
+  std::string label;
+};
+
+// Builds every case for target t into one program and runs it: each model gets its own prefix (everything but
+// <prefix>_run is static), and each golden harness's main() is renamed by a wrapper file, so the batch pays for one
+// compiler driver, one link and one process (one qemu start on ARM) instead of one per case, which were most of
+// these tests' time in the sanitizer build. When the batch fails, each case is built alone to name the failing ones.
+void check_batch(const std::vector<BatchCase> &cases, const TargetUnderTest &t, const std::filesystem::path &dir) {
+  std::string sources, driver_decls, driver_calls;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string prefix = "m" + std::to_string(i);
+    CEmitOptions copts;
+    copts.prefix = prefix;
+    copts.source_name = "kernels.json";
+    copts.target = parse_target(t.spec);
+    const Graph scheduled = with_schedules(cases[i].graph);
+    const CModule m = emit_c_module(scheduled, plan_memory(scheduled), copts);
+    std::ofstream(dir / (prefix + ".c")) << m.source;
+    std::ofstream(dir / (prefix + ".h")) << m.header;
+    std::ofstream(dir / (prefix + "_test.c"))
+        << emit_c_test(cases[i].graph, copts, cases[i].golden->input, cases[i].golden->output);
+    std::ofstream(dir / (prefix + "_main.c")) << "int " << prefix << "_main(int argc, char **argv);\n#define main "
+                                              << prefix << "_main\n#include \"" << prefix << "_test.c\"\n";
+    sources += " " + (dir / (prefix + ".c")).string() + " " + (dir / (prefix + "_main.c")).string();
+    driver_decls += "int " + prefix + "_main(int argc, char **argv);\n";
+    driver_calls += "  if (" + prefix + "_main(1, argv) != 0) {\n    printf(\"case " + std::to_string(i) +
+                    " failed\\n\");\n    failed = 1;\n  }\n";
+  }
+  std::ofstream(dir / "batch_main.c") << "#include <stdio.h>\n" << driver_decls
+                                      << "int main(int argc, char **argv) {\n  int failed = 0;\n  (void)argc;\n"
+                                      << driver_calls << "  return failed;\n}\n";
+  sources += " " + (dir / "batch_main.c").string();
+  const std::string exe = (dir / "batch").string();
+  const std::string cmd = t.syntax_only ? t.cc + " " + t.flags + " -fsyntax-only" + sources
+                                        : t.cc + " " + t.flags + sources + " -lm -o " + exe + " && " + t.runner +
+                                              " " + exe + " > /dev/null";
+  INFO("target " << t.spec << " with " << t.cc << (t.syntax_only ? " (-fsyntax-only)" : "") << ", " << cases.size()
+                 << " models built together");
+  if (std::system(cmd.c_str()) == 0) {
+    SUCCEED();
+    return;
+  }
+  bool named = false;
+  for (const BatchCase &c : cases) {
+    INFO(c.label << "\n" << print_graph(c.graph));
+    const bool ok = compiles_and_matches(c.graph, *c.golden, t, dir);
+    CHECK(ok);
+    named |= !ok;
+  }
+  INFO("the batch failed, but every case passes alone: the models interfere with each other");
+  CHECK(named);
+}
+
 }  // namespace
 
 TEST_CASE("SIMD kernels match the interpreter on odd shapes for every target") {
@@ -251,19 +309,26 @@ TEST_CASE("SIMD kernels match the interpreter on odd shapes for every target") {
   std::filesystem::create_directories(dir);
   const std::vector<TargetUnderTest> targets = available_targets();
   WARN("targets under test: " << targets.size());
+  std::vector<Graph> graphs;
+  std::vector<Golden> goldens;
+  std::vector<std::string> labels;
   for (size_t i = 0; i < shapes.size(); ++i)
     for (uint32_t seed = 0; seed < 3; ++seed) {
-      const Graph g = random_graph(2000 + uint32_t(i) * 10 + seed, shapes[i]);
-      const Golden golden = golden_of(g);
-      for (const TargetUnderTest &t : targets) {
-        Graph opt = g;
-        PipelineOptions popts;
-        popts.context.target = parse_target(t.spec);
-        run_pipeline(opt, popts);
-        INFO("target " << t.spec << ", input " << shapes[i].str() << "\n" << print_graph(opt));
-        CHECK(compiles_and_matches(opt, golden, t, dir));
-      }
+      graphs.push_back(random_graph(2000 + uint32_t(i) * 10 + seed, shapes[i]));
+      goldens.push_back(golden_of(graphs.back()));
+      labels.push_back("input " + shapes[i].str() + ", seed " + std::to_string(seed));
     }
+  for (const TargetUnderTest &t : targets) {
+    std::vector<BatchCase> cases;
+    for (size_t k = 0; k < graphs.size(); ++k) {
+      Graph opt = graphs[k];
+      PipelineOptions popts;
+      popts.context.target = parse_target(t.spec);
+      run_pipeline(opt, popts);
+      cases.push_back({std::move(opt), &goldens[k], labels[k]});
+    }
+    check_batch(cases, t, dir);
+  }
   std::filesystem::remove_all(dir);
 }
 
@@ -318,6 +383,9 @@ void check_depthwise_kernels(const std::vector<Shape> &shapes, size_t first) {
   std::filesystem::create_directories(dir);
   const Activation acts[] = {Activation::None,    Activation::Relu,      Activation::Relu6, Activation::Sigmoid,
                             Activation::HardSigmoid, Activation::HardSwish, Activation::Silu};
+  std::vector<Graph> graphs;
+  std::vector<Golden> goldens;
+  goldens.reserve(shapes.size());
   for (size_t s = 0; s < shapes.size(); ++s) {
     // One graph per input shape: every case that fits reads the input, twice with different epilogues, and the
     // outputs are flattened and concatenated, so the golden check sees every conv's output whole.
@@ -333,13 +401,13 @@ void check_depthwise_kernels(const std::vector<Shape> &shapes, size_t first) {
       if (y != kNoValue) outs.push_back(b.node(name + "_flat", OpKind::Flatten, {y}));
     }
     REQUIRE(outs.size() >= 2);
-    const ValueId cur = b.node("all", OpKind::Concat, outs);
-    const Graph g = b.finish(cur);
-    const Golden golden = golden_of(g);
-    for (const TargetUnderTest &t : targets) {
-      INFO("target " << t.spec << " with " << t.cc << ", input " << shapes[s].str() << "\n" << print_graph(g));
-      CHECK(compiles_and_matches(g, golden, t, dir));
-    }
+    graphs.push_back(b.finish(b.node("all", OpKind::Concat, outs)));
+    goldens.push_back(golden_of(graphs.back()));
+  }
+  for (const TargetUnderTest &t : targets) {
+    std::vector<BatchCase> cases;
+    for (size_t s = 0; s < shapes.size(); ++s) cases.push_back({graphs[s], &goldens[s], "input " + shapes[s].str()});
+    check_batch(cases, t, dir);
   }
   std::filesystem::remove_all(dir);
 }
@@ -461,7 +529,11 @@ TEST_CASE("squeeze-excitation blocks and standalone activations match the interp
   const std::vector<TargetUnderTest> targets = kernel_test_targets();
   const auto dir = std::filesystem::temp_directory_path() / ("shufflec_se-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  for (const Shape &shape : {Shape{{1, 12, 9, 19}}, Shape{{2, 6, 5, 5}}}) {
+  const std::vector<Shape> shapes = {Shape{{1, 12, 9, 19}}, Shape{{2, 6, 5, 5}}};
+  std::vector<Graph> graphs;
+  std::vector<Golden> goldens;
+  goldens.reserve(shapes.size());
+  for (const Shape &shape : shapes) {
     GraphBuilder b(shape, 9100);
     Attrs pytorch_hs;
     pytorch_hs.alpha = 1.0 / 6.0, pytorch_hs.beta = 0.5;
@@ -489,19 +561,24 @@ TEST_CASE("squeeze-excitation blocks and standalone activations match the interp
     for (ValueId v : {m, prod, mp, ap})
       outs.push_back(b.node("out" + std::to_string(outs.size()), OpKind::Flatten, {v}));
     const Graph g = b.finish(b.node("all", OpKind::Concat, outs));
-    const Golden golden = golden_of(g);
-    for (const TargetUnderTest &t : targets) {
-      Graph opt = g;
+    graphs.push_back(g);
+    goldens.push_back(golden_of(g));
+  }
+  for (const TargetUnderTest &t : targets) {
+    std::vector<BatchCase> batch;
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      Graph opt = graphs[i];
       PipelineOptions popts;
       popts.context.target = parse_target(t.spec);
       run_pipeline(opt, popts);
       // Every activation after a conv, a pool or the dense layer became its epilogue; the four after a mul stay.
       size_t standalone = 0;
       for (const Node &n : opt.nodes) standalone += activation_applied_by(n).has_value();
+      INFO("target " << t.spec << ", input " << shapes[i].str() << "\n" << print_graph(opt));
       CHECK(standalone == 4);
-      INFO("target " << t.spec << " with " << t.cc << ", input " << shape.str() << "\n" << print_graph(opt));
-      CHECK(compiles_and_matches(opt, golden, t, dir));
+      batch.push_back({std::move(opt), &goldens[i], "input " + shapes[i].str()});
     }
+    check_batch(batch, t, dir);
   }
   std::filesystem::remove_all(dir);
 }
@@ -536,6 +613,9 @@ TEST_CASE("pool kernels match the interpreter for every window, padding and targ
   std::filesystem::create_directories(dir);
   const Activation acts[] = {Activation::None,    Activation::Relu,      Activation::Relu6, Activation::Sigmoid,
                             Activation::HardSigmoid, Activation::HardSwish, Activation::Silu};
+  std::vector<Graph> graphs;
+  std::vector<Golden> goldens;
+  goldens.reserve(shapes.size());
   for (size_t i = 0; i < shapes.size(); ++i) {
     // One graph per input shape: every case that fits pools the input as max_pool and as avg_pool (dilation 1,
     // count_include_pad alternating); the outputs are flattened and concatenated for one golden check.
@@ -563,12 +643,13 @@ TEST_CASE("pool kernels match the interpreter for every window, padding and targ
       outs.push_back(b.node(name + "_aflat", OpKind::Flatten, {b.node(name + "avg", OpKind::AvgPool, {b.input()}, a)}));
     }
     REQUIRE(outs.size() >= 2);
-    const Graph g = b.finish(b.node("all", OpKind::Concat, outs));
-    const Golden golden = golden_of(g);
-    for (const TargetUnderTest &t : targets) {
-      INFO("target " << t.spec << " with " << t.cc << ", input " << shapes[i].str() << "\n" << print_graph(g));
-      CHECK(compiles_and_matches(g, golden, t, dir));
-    }
+    graphs.push_back(b.finish(b.node("all", OpKind::Concat, outs)));
+    goldens.push_back(golden_of(graphs.back()));
+  }
+  for (const TargetUnderTest &t : targets) {
+    std::vector<BatchCase> batch;
+    for (size_t i = 0; i < shapes.size(); ++i) batch.push_back({graphs[i], &goldens[i], "input " + shapes[i].str()});
+    check_batch(batch, t, dir);
   }
   std::filesystem::remove_all(dir);
 }
