@@ -152,8 +152,8 @@ std::string print_header(const Graph &g, const CEmitOptions &opts, int64_t arena
          opts.external_weights ? ", " : "  ", P);
   if (opts.external_weights) {
     h.line("{}_ERR_WEIGHTS_ALIGN = 4, /* weights is not aligned to {}_WEIGHTS_ALIGN bytes */", P, P);
-    h.line("{0}_ERR_WEIGHTS_MISMATCH = 5 /* weights holds no {0}.weights.bin of this build (size or {0}_WEIGHTS_ID "
-           "differ) */", P);
+    h.line("{0}_ERR_WEIGHTS_MISMATCH = 5 /* weights holds no {1}.weights.bin of this build (size or {0}_WEIGHTS_ID "
+           "differ) */", P, p);
   }
   status.close(";");
   h.blank();

@@ -136,3 +136,20 @@ int main(int argc, char **argv) {
     CHECK_THAT(run.output, Contains("external weights OK"));
   }
 }
+
+TEST_CASE("footprint: compile --weights=external writes NAME.weights.bin, reported apart from flash", "[footprint]") {
+  TempDir dir;
+  const Command c = sh(dir, cli() + " compile " + source_path("samples/hand/tiny.json") + " -o " + dir.path().string() +
+                                " --prefix net --weights=external");
+  INFO(c.output);
+  REQUIRE(c.status == 0);
+  const std::string header = read_text(dir / "net.h"), weights = read_text(dir / "net.weights.bin");
+  CHECK_THAT(header, Contains(fmt::format("#define NET_WEIGHTS_BYTES {}\n", weights.size())));
+  CHECK_THAT(read_text(dir / "net.memplan.json"), Contains(fmt::format("\"external_weights_bytes\": {}", weights.size())));
+  float sentinel;
+  std::memcpy(&sentinel, weights.data(), 4);
+  CHECK(sentinel == 1.0f);
+  uint32_t size;
+  std::memcpy(&size, weights.data() + 4, 4);
+  CHECK(size == weights.size());
+}
