@@ -16,6 +16,7 @@ namespace runtime_files {
 extern const std::string_view shufflec_runtime_h;
 extern const std::string_view test_main_c;
 extern const std::string_view shufflec_int8_h;
+extern const std::string_view shufflec_int8_dsp_h;
 }  // namespace runtime_files
 
 namespace {
@@ -285,6 +286,7 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   w.blank();
   w.raw(runtime_files::shufflec_runtime_h);
   if (quantized) w.raw(runtime_files::shufflec_int8_h);
+  if (quantized && opts.target.int8_dual_mac) w.raw(runtime_files::shufflec_int8_dsp_h);
   if (const VectorDialect *simd = opts.target.simd) {
     w.line("/* Target {}: SIMD kernels. */", opts.target.name);
     w.line("#if !({})", simd->guard());
