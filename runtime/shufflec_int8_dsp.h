@@ -38,3 +38,8 @@ static inline uint32_t sc_hi_pair(uint32_t a, uint32_t b) {
 
 /* acc + a.lo * b.lo + a.hi * b.hi (SMLAD). */
 static inline int32_t sc_dual_mac(uint32_t a, uint32_t b, int32_t acc) { return __smlad((int32_t)a, (int32_t)b, acc); }
+
+/* sc_requantize for a multiplier below 1 (shift <= 0, the usual case): no left shift, so nothing to saturate. */
+static inline int32_t sc_requantize_right(int32_t x, int32_t multiplier, int32_t right) {
+  return sc_rdbpot(sc_srdhm(x, multiplier), (int)right);
+}

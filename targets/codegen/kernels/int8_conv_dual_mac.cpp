@@ -25,9 +25,15 @@ void emit_int8_pointwise_dual_mac(KernelEmitContext &ctx) {
   w.line("int32_t wsum = 0;");
   w.line("for (int c = 0; c < {}; ++c) wsum += wm[c];", d.CG);
   w.line("const int32_t base = bias[m] - {} * wsum;", zx);
-  // The output of one pixel: requantize, the residual, clamp, store.
+  // The output of one pixel: requantize, the residual, clamp, store. With every channel's multiplier below 1 (shift
+  // <= 0), the requantization skips the left shift and its saturation (the same result, fewer instructions).
+  bool right_shifts_only = true;
+  for (const Requant &r : q.requant) right_shifts_only &= r.shift <= 0;
   auto finish = [&](const std::string &acc, const std::string &pixel) {
-    w.line("{0} = sc_requantize({0}, mult[m], shift[m]) + {1};", acc, zy);
+    if (right_shifts_only)
+      w.line("{0} = sc_requantize_right({0}, mult[m], -shift[m]) + {1};", acc, zy);
+    else
+      w.line("{0} = sc_requantize({0}, mult[m], shift[m]) + {1};", acc, zy);
     if (residual)
       w.line("{} += sc_requantize((int32_t)rp[{}] - {}, {}, {});", acc, pixel, int8_params(g, n.inputs[3]).zero_point,
              q.input_rescale[0].multiplier, q.input_rescale[0].shift);
