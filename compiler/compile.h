@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/footprint/footprint.h"
 #include "compiler/passes/passes.h"
 #include "ir/memory_plan.h"
 #include "ir/op.h"
@@ -17,6 +18,10 @@ struct CompileOptions {
   CEmitOptions emit;          // prefix, model file name for the banner, target (the pipeline uses the same target)
   PipelineOptions pipeline;   // which passes run, --dump-after
   std::optional<int64_t> ram_budget, flash_budget;  // bytes; exceeding one is a UserError naming the peak layer
+                                                    // (RAM) or the layer taking the most flash
+  // Measure flash by compiling the C with the target's toolchain (compiler/footprint/footprint.h); else estimate it.
+  // A --flash-budget always measures.
+  bool measure_footprint = false;
   // The golden-test harness NAME_test.c: its input (default: seeded random) and expected output (default: the
   // reference interpreter's output on the graph as given, before any pass).
   bool emit_test = false;
@@ -31,6 +36,7 @@ struct GeneratedFile {
 struct CompiledModel {
   Graph graph;        // after the passes
   MemoryPlan plan;
+  Footprint footprint;  // also in NAME.memplan.json
   std::vector<GeneratedFile> files;
 };
 

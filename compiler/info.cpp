@@ -52,8 +52,6 @@ std::string info_table(const Graph &g) {
   return out;
 }
 
-int64_t flash_estimate(const Graph &g) { return model_cost(g).parameters * 4 + 1024 * int64_t(g.nodes.size()); }
-
 namespace {
 
 std::string storage_name(StorageKind k) {
@@ -118,13 +116,15 @@ std::string memory_table(const Graph &g, const MemoryPlan &plan) {
   return out;
 }
 
-std::string memory_plan_json(const Graph &g, const MemoryPlan &plan, const std::vector<TapPoint> *taps) {
+std::string memory_plan_json(const Graph &g, const MemoryPlan &plan, const std::vector<TapPoint> *taps,
+                             const Footprint *footprint) {
   nlohmann::ordered_json j;
   j["model"] = g.name;
   j["arena_bytes"] = plan.arena_bytes();
   j["lower_bound_bytes"] = plan.lower_bound_floats * plan.unit_bytes;
   j["peak_step"] = plan.peak_node;
   j["peak_layer"] = plan.peak_node >= 0 ? g.nodes[static_cast<size_t>(plan.peak_node)].name : "";
+  if (footprint) j["footprint"] = footprint_json(g, *footprint);
   nlohmann::ordered_json tensors = nlohmann::ordered_json::array();
   for (const Node &n : g.nodes) {
     const Storage &s = plan.values[static_cast<size_t>(n.output)];

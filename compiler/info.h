@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "compiler/footprint/footprint.h"
 #include "ir/memory_plan.h"
 #include "targets/c/taps.h"
 
@@ -18,13 +19,12 @@ struct ModelCost {
 ModelCost model_cost(const Graph &g);
 std::string info_table(const Graph &g);
 
-// Flash a compiled model needs: its weights (as float32) plus an estimate of 1 KB of code per layer.
-int64_t flash_estimate(const Graph &g);
-
 // The memory plan as a table (shufflec info --memory) and as JSON (DIR/NAME.memplan.json).
 std::string memory_table(const Graph &g, const MemoryPlan &plan);
 // With `taps` (a --debug-taps build), also the "taps" array: each tap's index, source node, shape, the compiled
-// layer it fires after and whether it is copied back from permuted channels.
-std::string memory_plan_json(const Graph &g, const MemoryPlan &plan, const std::vector<TapPoint> *taps = nullptr);
+// layer it fires after and whether it is copied back from permuted channels. With `footprint`, its "footprint"
+// object (flash and RAM, compiler/footprint/footprint.h).
+std::string memory_plan_json(const Graph &g, const MemoryPlan &plan, const std::vector<TapPoint> *taps = nullptr,
+                             const Footprint *footprint = nullptr);
 
 }  // namespace shufflec

@@ -52,6 +52,9 @@ struct TargetDesc {
   // Bare-metal targets: the C library --emit=obj compiles against (Debian's newlib for arm-none-eabi), and no -fPIC.
   // Empty for hosted targets, whose C library the compiler already knows.
   std::string bare_metal_sysroot = {};
+  // ARMv7E-M's DSP extension: int8 pointwise convs multiply-accumulate two int16 pairs per SMLAD (arm_acle.h;
+  // targets/codegen/kernels/int8_conv_dual_mac.cpp).
+  bool int8_dual_mac = false;
   const VectorDialect *simd = nullptr;  // nullptr: portable C only (a static object owned by the target's file)
 };
 

@@ -47,8 +47,13 @@ commands:
         --dump-after=PASS|all   print the IR after that pass (when it changed the graph)
         --passes=LIST           run only these passes (comma-separated; empty: none)
         --no-pass=NAME          skip a pass (repeatable)
-        --ram-budget=BYTES      fail when the activation arena is larger, naming the peak layer
-        --flash-budget=BYTES    fail when weights + an estimate of the code are larger
+        --ram-budget=BYTES      fail when the activation arena is larger, naming the peak layer (BYTES: 65536,
+                                64K, 1M; K = 1024)
+        --flash-budget=BYTES    fail when code + weights (measured with the target's compiler, docs/generated-c.md)
+                                are larger, naming the layer that takes the most
+        --weights=embedded|external
+                                external: write the weights to DIR/NAME.weights.bin instead of NAME.c; NAME_run
+                                then takes them as a 4th argument, `const void *weights` (docs/generated-c.md)
         --debug-taps            also emit NAME_run_with_taps, calling a hook after each layer with its source
                                 node's tensor (docs/generated-c.md); the tap list goes into NAME.memplan.json
         --quantize=int8 --calibration=FILE.npy|DIR [--calibration-method=mse|minmax]
@@ -57,10 +62,11 @@ commands:
                                 float in, float out. Also on 'run' (the int8 reference interpreter) and 'info'.
   run MODEL --input FILE --output FILE
       Run MODEL on the reference interpreter. Files are float32 .npy or raw little-endian .bin.
-  info MODEL [--memory]
+  info MODEL [--memory [--target T]]
       Print each layer's op, output shape, mult-adds and parameters, and the totals. --memory prints the memory
       plan of the optimised graph instead: each tensor's offset, size, first/last use, in-place decisions, the
-      peak step and what is live there. With --quantize int8 --calibration X: each layer's output scale, zero
+      peak step and what is live there; then the footprint for target T (default c): flash (code + weights,
+      measured from the C compiled by T's compiler when it is on PATH, else estimated) and RAM (arena + stack). With --quantize int8 --calibration X: each layer's output scale, zero
       point and SQNR (dB) of int8 against fp32 on the calibration data.
   compare OUT REF [--tolerance T]
       Compare two float32 files: passes when max|OUT-REF| / max|REF| <= T (default 1e-5).
@@ -98,7 +104,7 @@ Args parse_args(int argc, char **argv) {
                                                    "--passes",    "--no-pass",    "--ram-budget", "--flash-budget",
                                                    "--emit",      "--test-expect", "--input-shape",
                                                    "--reference", "--runs",       "--quantize",
-                                                   "--calibration", "--calibration-method"};
+                                                   "--calibration", "--calibration-method", "--weights"};
   static const std::set<std::string> flags = {"--emit-test", "--memory", "--debug-taps"};
   Args a;
   for (int i = 1; i < argc; ++i) {
@@ -188,14 +194,6 @@ std::optional<QuantizeRequest> quantize_request(const Args &a, const Graph &g) {
   return request;
 }
 
-int64_t parse_bytes(const Args &a, const std::string &opt) {
-  const std::string &s = a.options.at(opt);
-  char *end = nullptr;
-  const long long v = std::strtoll(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0' || v < 0) throw UserError("", "", fmt::format("{} needs a byte count, got '{}'", opt, s));
-  return v;
-}
-
 // Runs a program found on PATH (the first of `names`); throws UserError with its name when it fails.
 void run_tool(const std::vector<std::string> &names, std::vector<std::string> args, const std::string &what) {
   std::string program;
@@ -278,9 +276,19 @@ int cmd_compile(const Args &a) {
   CompileOptions options;
   options.emit = CEmitOptions{prefix, std::filesystem::path(model).filename().string(), target};
   options.emit.debug_taps = a.flags.count("--debug-taps") > 0;
+  if (a.options.count("--weights")) {
+    const std::string &weights = a.options.at("--weights");
+    if (weights != "embedded" && weights != "external")
+      throw UserError("", "", fmt::format("--weights takes embedded or external, got '{}'", weights));
+    options.emit.external_weights = weights == "external";
+    if (options.emit.external_weights && options.emit.debug_taps)
+      throw UserError("", "", "--debug-taps needs the weights compiled in (not --weights=external)");
+  }
   options.pipeline = pipeline_options(a);
-  if (a.options.count("--ram-budget")) options.ram_budget = parse_bytes(a, "--ram-budget");
-  if (a.options.count("--flash-budget")) options.flash_budget = parse_bytes(a, "--flash-budget");
+  if (a.options.count("--ram-budget")) options.ram_budget = parse_byte_size(a.options.at("--ram-budget"), "--ram-budget");
+  if (a.options.count("--flash-budget"))
+    options.flash_budget = parse_byte_size(a.options.at("--flash-budget"), "--flash-budget");
+  options.measure_footprint = !target.bare_metal_sysroot.empty();  // where flash is scarce, measure it
   const std::optional<QuantizeRequest> quantize = quantize_request(a, g);
   options.pipeline.context.quantize = quantize ? &*quantize : nullptr;
   options.emit_test = a.flags.count("--emit-test") > 0;
@@ -319,10 +327,14 @@ int cmd_info(const Args &a) {
   Graph g = load_graph(one_model(a), a);
   const std::optional<QuantizeRequest> quantize = quantize_request(a, g);
   if (a.flags.count("--memory")) {
+    const TargetDesc target = parse_target(a.options.count("--target") ? a.options.at("--target") : "c");
     PipelineOptions pipeline = pipeline_options(a);
     pipeline.context.quantize = quantize ? &*quantize : nullptr;
+    pipeline.context.target = target;
     run_pipeline(g, pipeline);
-    std::cout << memory_table(g, plan_memory(g));
+    const MemoryPlan plan = plan_memory(g);
+    const CEmitOptions emit{c_identifier(g.name), std::filesystem::path(one_model(a)).filename().string(), target};
+    std::cout << memory_table(g, plan) << footprint_table(g, model_footprint(emit_c_module(g, plan, emit), emit, true));
     return 0;
   }
   if (quantize) {

@@ -16,6 +16,7 @@ namespace runtime_files {
 extern const std::string_view shufflec_runtime_h;
 extern const std::string_view test_main_c;
 extern const std::string_view shufflec_int8_h;
+extern const std::string_view shufflec_int8_dsp_h;
 }  // namespace runtime_files
 
 namespace {
@@ -79,7 +80,7 @@ void print_blob_declaration(CWriter &w, const std::string &name, const std::vect
 
 // <prefix>.h: the sizes, the status codes, the arena declaration and <prefix>_run (docs/generated-c.md).
 std::string print_header(const Graph &g, const CEmitOptions &opts, int64_t arena_bytes, size_t weights_bytes,
-                         int64_t stack_bytes, size_t tap_count) {
+                         int64_t stack_bytes, size_t tap_count, uint32_t weights_id) {
   const std::string p = opts.prefix, P = upper(opts.prefix);
   const Shape &in_shape = g.shape(g.input), &out_shape = g.shape(g.output);
   CWriter h;
@@ -103,8 +104,19 @@ std::string print_header(const Graph &g, const CEmitOptions &opts, int64_t arena
   h.line(" * an arena must not overlap in time. */");
   h.line("#define {}_ARENA_BYTES {}", P, arena_bytes);
   h.line("#define {}_ARENA_ALIGN 64", P);
-  h.line("/* Bytes of constant data (weights) compiled into {}.c. */", p);
-  h.line("#define {}_WEIGHTS_BYTES {}", P, weights_bytes);
+  if (opts.external_weights) {
+    h.line("/* The weights are not in {0}.c: {0}_run reads them from its `weights` argument, the {1}_WEIGHTS_BYTES", p,
+           P);
+    h.line(" * bytes of {}.weights.bin (little-endian), placed at a multiple of {}_WEIGHTS_ALIGN bytes (external", p, P);
+    h.line(" * flash, a region updated over the air). {}_WEIGHTS_ID is the fingerprint the file carries. */", P);
+    h.line("#define {}_WEIGHTS_EXTERNAL 1", P);
+    h.line("#define {}_WEIGHTS_BYTES {}", P, weights_bytes);
+    h.line("#define {}_WEIGHTS_ALIGN 64", P);
+    h.line("#define {}_WEIGHTS_ID 0x{:08x}u", P, weights_id);
+  } else {
+    h.line("/* Bytes of constant data (weights) compiled into {}.c. */", p);
+    h.line("#define {}_WEIGHTS_BYTES {}", P, weights_bytes);
+  }
   h.line("/* Stack one run needs at most: {}_run's frame plus its deepest layer's, bounded by shufflec from the", p);
   h.line(" * locals each function declares (counted as an unoptimised build lays them out). */");
   h.line("#define {}_STACK_BYTES {}", P, stack_bytes);
@@ -137,13 +149,22 @@ std::string print_header(const Graph &g, const CEmitOptions &opts, int64_t arena
   h.line("{}_ERR_NULL = 1,        /* input or output is NULL, or arena is NULL while {}_ARENA_BYTES > 0 */", P, P);
   h.line("{}_ERR_BYTE_ORDER = 2,  /* the weights (little-endian float32) do not match this machine's byte order */",
          P);
-  h.line("{}_ERR_ARENA_ALIGN = 3  /* arena is not aligned to {}_ARENA_ALIGN bytes */", P, P);
+  h.line("{}_ERR_ARENA_ALIGN = 3{} /* arena is not aligned to {}_ARENA_ALIGN bytes */", P,
+         opts.external_weights ? ", " : "  ", P);
+  if (opts.external_weights) {
+    h.line("{}_ERR_WEIGHTS_ALIGN = 4, /* weights is not aligned to {}_WEIGHTS_ALIGN bytes */", P, P);
+    h.line("{0}_ERR_WEIGHTS_MISMATCH = 5 /* weights holds no {1}.weights.bin of this build (size or {0}_WEIGHTS_ID "
+           "differ) */", P, p);
+  }
   status.close(";");
   h.blank();
   h.line("/* Runs the model: reads {}_INPUT_COUNT floats from input, writes {}_OUTPUT_COUNT floats to output,", P, P);
   h.line(" * using arena ({}_ARENA_BYTES bytes, {}_ARENA_ALIGN-aligned) for intermediates. Reentrant: no global", P, P);
   h.line(" * state. Returns {}_OK, or one of the errors above. */", P);
-  h.line("int {}_run(const float *input, float *output, void *arena);", p);
+  if (opts.external_weights)
+    h.line("int {}_run(const float *input, float *output, void *arena, const void *weights);", p);
+  else
+    h.line("int {}_run(const float *input, float *output, void *arena);", p);
   h.blank();
   if (opts.debug_taps) {
     h.line("/* Debug taps (compiled with --debug-taps): {}_run_with_taps runs the model like {}_run and, when tap", p,
@@ -193,9 +214,11 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   // An int8 node's tables (int8_tables, targets/codegen/kernel_table.h) replace its float constants, which are
   // not stored. Each is read through the blob's view of its type (sc_weights.i8, .i16, .i32).
   const bool quantized = plan.unit_bytes == 1;
+  std::vector<CLayer> layers(g.nodes.size());
   std::map<size_t, std::vector<std::string>> table_exprs;  // node -> C expressions
   for (size_t i = 0; i < g.nodes.size(); ++i)
     for (const Int8Table &t : int8_tables(g, g.nodes[i])) {
+      const size_t before = blob.size();
       std::vector<float> words((t.values.size() * size_t(t.bytes) + 3) / 4, 0.0f);
       for (size_t k = 0; k < t.values.size(); ++k) {
         // Little-endian bytes of the value in the table's width (the byte-order sentinel guards the machine).
@@ -207,9 +230,12 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
       // Tables are 16-byte aligned (not 64 as float constants): many are a few bytes long.
       const size_t at = append(words, 4);
       table_exprs[i].push_back(fmt::format("(sc_weights.i{} + {})", t.bytes * 8, at * 4 / size_t(t.bytes)));
+      layers[i].weights_bytes += int64_t(blob.size() - before) * 4;
     }
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node &n = g.nodes[i];
+    const size_t before = blob.size();
+    const auto count_weights = [&] { layers[i].weights_bytes += int64_t(blob.size() - before) * 4; };
     for (size_t k = 0; k < n.inputs.size(); ++k) {
       const ValueId v = n.inputs[k];
       if (!g.is_constant(v) || n.quant) continue;
@@ -218,6 +244,21 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
       else if (!blob_offset.count(v))
         blob_offset[v] = append(g.value(v).data);
     }
+    count_weights();
+  }
+
+  // External weights carry their size and a fingerprint of the blob in the sentinel's block, so <prefix>_run can
+  // refuse a weights file of another model or build (an over-the-air update gone wrong) in constant time.
+  uint32_t weights_id = 0;
+  if (opts.external_weights) {
+    SHUFFLEC_ASSERT(!opts.debug_taps);  // the CLI refuses the pair
+    uint32_t hash = 2166136261u;  // FNV-1a over the blob, size and fingerprint words zero
+    const auto *bytes = reinterpret_cast<const unsigned char *>(blob.data());
+    for (size_t b = 0; b < blob.size() * 4; ++b) hash = (hash ^ bytes[b]) * 16777619u;
+    weights_id = hash;
+    const uint32_t size = static_cast<uint32_t>(blob.size() * 4);
+    std::memcpy(&blob[1], &size, 4);
+    std::memcpy(&blob[2], &weights_id, 4);
   }
 
   // C element type of a value, and (in a quantized model, whose plan counts bytes) its arena pointer.
@@ -245,6 +286,7 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   w.blank();
   w.raw(runtime_files::shufflec_runtime_h);
   if (quantized) w.raw(runtime_files::shufflec_int8_h);
+  if (quantized && opts.target.int8_dual_mac) w.raw(runtime_files::shufflec_int8_dsp_h);
   if (const VectorDialect *simd = opts.target.simd) {
     w.line("/* Target {}: SIMD kernels. */", opts.target.name);
     w.line("#if !({})", simd->guard());
@@ -253,15 +295,32 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
     w.line("#include {}", simd->header());
   }
   w.blank();
-  w.line("/* The weights: {}_ALIGNED (header), and placed where {}_WEIGHTS_ATTR says when it is defined, e.g.", P, P);
-  w.line(" * -D{}_WEIGHTS_ATTR='__attribute__((section(\".ext_flash\")))'. */", P);
-  w.line("#ifndef {}_ALIGNED", P);
-  w.line("#define {}_ALIGNED /* this compiler: float alignment, all the kernels need */", P);
-  w.line("#endif");
-  w.line("#ifndef {}_WEIGHTS_ATTR", P);
-  w.line("#define {}_WEIGHTS_ATTR", P);
-  w.line("#endif");
-  print_blob_declaration(w, "sc_weights", blob, fmt::format("{0}_ALIGNED {0}_WEIGHTS_ATTR", P), quantized);
+  if (opts.external_weights) {
+    // The kernels read `sc_weights.f + N` as with a compiled-in blob; here that is the caller's blob, which every
+    // layer function receives as sc_weights_ptr.
+    w.line("/* The weights are the caller's ({}_run's `weights`, {}.weights.bin), read through this view. */", p, p);
+    w.line("typedef union {{");
+    w.line("  unsigned char bytes[{}];", blob.size() * 4);
+    w.line("  float f[{}];", blob.size());
+    w.line("  uint32_t u32[{}];", blob.size());
+    if (quantized) {
+      w.line("  int8_t i8[{}];", blob.size() * 4);
+      w.line("  int16_t i16[{}];", blob.size() * 2);
+      w.line("  int32_t i32[{}];", blob.size());
+    }
+    w.line("}} sc_weights_t;");
+    w.line("#define sc_weights (*(const sc_weights_t *)sc_weights_ptr)");
+  } else {
+    w.line("/* The weights: {}_ALIGNED (header), and placed where {}_WEIGHTS_ATTR says when it is defined, e.g.", P, P);
+    w.line(" * -D{}_WEIGHTS_ATTR='__attribute__((section(\".ext_flash\")))'. */", P);
+    w.line("#ifndef {}_ALIGNED", P);
+    w.line("#define {}_ALIGNED /* this compiler: float alignment, all the kernels need */", P);
+    w.line("#endif");
+    w.line("#ifndef {}_WEIGHTS_ATTR", P);
+    w.line("#define {}_WEIGHTS_ATTR", P);
+    w.line("#endif");
+    print_blob_declaration(w, "sc_weights", blob, fmt::format("{0}_ALIGNED {0}_WEIGHTS_ATTR", P), quantized);
+  }
 
   // One static function per layer, shapes baked in. Activation operands are parameters; weights are read from the
   // blob directly.
@@ -320,16 +379,22 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
       SHUFFLEC_ASSERT(!quantized);  // int8 layers have no scratch
       args.push_back(ws.offset ? fmt::format("(a + {})", ws.offset) : "a");
     }
+    if (opts.external_weights) {
+      params.push_back("const void *restrict sc_weights_ptr");
+      args.push_back("sc_weights_ptr");
+    }
     w.blank();
     w.line("/* {}: {} -> {} */", n.name, op_name(n.op), g.shape(n.output).str());
     const size_t fn_start = w.text().size();
     {
       auto body = w.block("SC_LAYER void {}({})", fn, fmt::join(params, ", "));
+      if (opts.external_weights) w.line("(void)sc_weights_ptr; /* not every layer reads weights */");
       emit_kernel(ctx);
     }
     deepest_layer_stack = std::max(
         deepest_layer_stack, c_function_stack_bound(std::string_view(w.text()).substr(fn_start), opts.target));
     module_functions.insert(fn);
+    layers[i].function = fn;
     calls.push_back(fmt::format("{}({});", fn, fmt::join(args, ", ")));
     push_taps(i);
   }
@@ -340,12 +405,23 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
       opts.debug_taps
           ? fmt::format("int {0}_run_with_taps(const float *input, float *output, void *arena, {0}_tap_fn tap, "
                         "void *user)", p)
-          : fmt::format("int {}_run(const float *input, float *output, void *arena)", p);
+          : fmt::format("int {}_run(const float *input, float *output, void *arena{})", p,
+                        opts.external_weights ? ", const void *weights" : "");
   auto run = w.block("{}", run_signature);
   // Refusals first, and the arena becomes a float pointer only once it is known to be aligned.
-  w.line("if (input == NULL || output == NULL || (arena == NULL && {0}_ARENA_BYTES > 0)) return {0}_ERR_NULL;", P);
+  if (opts.external_weights) {
+    w.line("const void *const sc_weights_ptr = weights;");
+    w.line("if (input == NULL || output == NULL || weights == NULL || (arena == NULL && {0}_ARENA_BYTES > 0))", P);
+    w.line("  return {}_ERR_NULL;", P);
+  } else {
+    w.line("if (input == NULL || output == NULL || (arena == NULL && {0}_ARENA_BYTES > 0)) return {0}_ERR_NULL;", P);
+  }
   w.line("if (!sc_aligned(arena, {0}_ARENA_ALIGN)) return {0}_ERR_ARENA_ALIGN;", P);
+  if (opts.external_weights) w.line("if (!sc_aligned(weights, {0}_WEIGHTS_ALIGN)) return {0}_ERR_WEIGHTS_ALIGN;", P);
   w.line("if (!sc_weights_byte_order_ok(sc_weights.f)) return {}_ERR_BYTE_ORDER;", P);
+  if (opts.external_weights)
+    w.line("if (sc_weights.u32[1] != {0}_WEIGHTS_BYTES || sc_weights.u32[2] != {0}_WEIGHTS_ID) return "
+           "{0}_ERR_WEIGHTS_MISMATCH;", P);
   if (quantized)
     w.line("unsigned char *const a = (unsigned char *)arena; /* int8 and float tensors at byte offsets */");
   else
@@ -375,11 +451,18 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   run_stack += c_function_stack_bound(run_text, opts.target, module_functions);
   CModule m;
   m.source = std::move(w.text());
-  m.header = print_header(g, opts, arena_bytes, blob.size() * 4, run_stack + deepest_layer_stack, taps.size());
+  m.header = print_header(g, opts, arena_bytes, blob.size() * 4, run_stack + deepest_layer_stack, taps.size(),
+                          weights_id);
+  if (opts.external_weights) m.weights_file.assign(reinterpret_cast<const char *>(blob.data()), blob.size() * 4);
+  m.arena_bytes = arena_bytes;
+  m.weights_bytes = int64_t(blob.size()) * 4;
+  m.stack_bytes = run_stack + deepest_layer_stack;
+  m.layers = std::move(layers);
   return m;
 }
 
-std::string emit_c_test(const Graph &g, const CEmitOptions &opts, const Tensor &input, const Tensor &golden) {
+std::string emit_c_test(const Graph &g, const CEmitOptions &opts, const Tensor &input, const Tensor &golden,
+                        const std::string &weights_file) {
   const std::string p = opts.prefix, P = upper(opts.prefix);
   CWriter w;
   w.line("/* {}_test.c: generated by shufflec {} from {}. Do not edit.", p, kVersion, opts.source_name);
@@ -387,7 +470,18 @@ std::string emit_c_test(const Graph &g, const CEmitOptions &opts, const Tensor &
   w.line("#include \"{}.h\"", p);
   w.blank();
   w.line("#define SC_MODEL_NAME \"{}\"", p);
-  w.line("#define SC_RUN {}_run", p);
+  if (opts.external_weights) {
+    // The weights as firmware would hold them: a separate, aligned object whose address goes to <prefix>_run.
+    std::vector<float> weights(weights_file.size() / 4);
+    std::memcpy(weights.data(), weights_file.data(), weights.size() * 4);
+    w.line("#ifndef {}_ALIGNED", P);
+    w.line("#error \"{}_test.c: no way to align the weights for this compiler; define {}_ALIGNED\"", p, P);
+    w.line("#endif");
+    print_blob_declaration(w, "sc_test_weights", weights, P + "_ALIGNED");
+    w.line("#define SC_RUN(input, output, arena) {}_run(input, output, arena, sc_test_weights.bytes)", p);
+  } else {
+    w.line("#define SC_RUN {}_run", p);
+  }
   w.line("#define SC_INPUT_COUNT {}_INPUT_COUNT", P);
   w.line("#define SC_OUTPUT_COUNT {}_OUTPUT_COUNT", P);
   w.line("#define SC_ARENA_DECLARE {}_ARENA_DECLARE", P);

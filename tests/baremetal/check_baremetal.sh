@@ -15,6 +15,11 @@ rm -rf "$work" && mkdir -p "$work"
 read -r -a target_flags <<<"$("$shufflec" flags --target $target)"
 cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -O2 "${target_flags[@]}")
 arm-none-eabi-gcc "${cflags[@]}" -c "$work/model.c" -o "$work/model.o"
+# An int8 model's pointwise convs run on the DSP extension's dual multiply-accumulate (docs/targets.md).
+if [[ " $* " == *" --quantize "* ]] && [ "$(arm-none-eabi-objdump -d "$work/model.o" | grep -c $'\tsmlad\t')" -eq 0 ]; then
+  echo "FAIL: no SMLAD in the int8 model's code"
+  exit 1
+fi
 arm-none-eabi-gcc "${cflags[@]}" --specs=rdimon.specs -T "$here/mps2.ld" "$here/startup.c" "$work/model.o" \
   "$work/model_test.c" -lm -o "$work/test.elf"
 # The footprint: the model's object (code + weights: flash), the arena and stack bound its header states (RAM), and

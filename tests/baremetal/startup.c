@@ -7,7 +7,9 @@
 extern uint32_t __data_start__, __data_end__, __data_load__, __bss_start__, __bss_end__, __stack_top__;
 extern void _start(void); /* newlib rdimon crt0 */
 void sc_reset_handler(void);
-static void sc_fault_handler(void);
+void sc_fault_handler(void);
+/* A program may count SysTick interrupts (bench/mcu/bench_main.c); without a handler of its own, one is a fault. */
+void SysTick_Handler(void) __attribute__((weak, alias("sc_fault_handler")));
 
 /* The SCB's coprocessor access control register: CP10 and CP11 (the FPU) get full access. */
 #define SC_CPACR (*(volatile uint32_t *)0xE000ED88u)
@@ -19,7 +21,7 @@ static void sc_semihost(uint32_t op, const void *arg) {
   __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
 }
 
-static void sc_fault_handler(void) {
+void sc_fault_handler(void) {
   sc_semihost(0x04, "bare-metal test: fault exception\n");
   sc_semihost(0x18, (const void *)0x20023u); /* ADP_Stopped_RunTimeErrorUnknown: a non-zero exit status */
   for (;;) {
@@ -39,7 +41,7 @@ __attribute__((section(".vectors"), used)) static const sc_vector sc_vectors[16]
     sc_fault_handler, /* DebugMonitor */
     0,
     sc_fault_handler, /* PendSV */
-    sc_fault_handler, /* SysTick */
+    SysTick_Handler,
 };
 
 void sc_reset_handler(void) {

@@ -8,13 +8,13 @@ rm -rf "$work" && mkdir -p "$work"
 fail() { echo "FAIL: $*"; exit 1; }
 
 table=$("$shufflec" info --memory "$model")
-echo "$table" | tail -3
+echo "$table" | tail -8
 echo "$table" | grep -q "^arena: [0-9]* bytes; liveness lower bound: [0-9]* bytes" || fail "info --memory: no arena line"
 echo "$table" | grep -q "^peak at step [0-9]* ('.*'), live: " || fail "info --memory: no peak line"
 echo "$table" | grep -q "in place: channel slice of" || fail "info --memory: no in-place concat slice reported"
 
 "$shufflec" compile "$model" -o "$work/ok" --prefix net
-arena=$(sed -n 's/.*"arena_bytes": \([0-9]*\).*/\1/p' "$work/ok/net.memplan.json")
+arena=$(sed -n 's/.*"arena_bytes": \([0-9]*\).*/\1/p' "$work/ok/net.memplan.json" | head -1)
 bound=$(sed -n 's/.*"lower_bound_bytes": \([0-9]*\).*/\1/p' "$work/ok/net.memplan.json")
 peak=$(sed -n 's/.*"peak_layer": "\(.*\)".*/\1/p' "$work/ok/net.memplan.json")
 [ -n "$arena" ] && [ -n "$bound" ] && [ -n "$peak" ] || fail "memplan.json lacks arena_bytes/lower_bound_bytes/peak_layer"
@@ -33,6 +33,13 @@ echo "$err" | grep -q "^shufflec: error: .*node '$peak': the activation arena ne
   fail "--ram-budget error does not name the peak layer '$peak'"
 [ -z "$(ls -A "$work/small" 2>/dev/null)" ] || fail "--ram-budget failure left files behind"
 "$shufflec" compile "$model" -o "$work/exact" --prefix net --ram-budget=$arena
+"$shufflec" compile "$model" -o "$work/kilo" --prefix net --ram-budget=$(((arena + 1023) / 1024))K
+
+# The footprint: info --memory measures with the host compiler; a plain compile estimates, and says so.
+echo "$table" | grep -q "^flash: [0-9]* bytes = code [0-9]* + weights [0-9]* + " || fail "info --memory: no flash line"
+echo "$table" | grep -q "^RAM: [0-9]* bytes = arena $arena + stack bound " || fail "info --memory: no RAM line"
+grep -q '"measured": false' "$work/ok/net.memplan.json" && grep -q '"method": "estimated' "$work/ok/net.memplan.json" ||
+  fail "memplan.json: an unmeasured flash figure is not labelled estimated"
 
 set +e
 err=$("$shufflec" compile "$model" -o "$work/flash" --prefix net --flash-budget=1000 2>&1 >/dev/null)

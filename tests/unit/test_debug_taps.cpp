@@ -98,7 +98,7 @@ TEST_CASE("debug taps: off, the generated files do not depend on the taps' bookk
   const CModule b = emit_c_module(stripped, a.plan, options.emit);
   REQUIRE(a.files[0].contents == b.source);
   REQUIRE(a.files[1].contents == b.header);
-  REQUIRE(a.files[2].contents == memory_plan_json(stripped, a.plan));
+  REQUIRE(a.files[2].contents == memory_plan_json(stripped, a.plan, nullptr, &a.footprint));
   for (const GeneratedFile &f : a.files)
     for (const char *word : {"run_with_taps", "sc_tap", "TAP_COUNT", "source_node"})
       REQUIRE(f.contents.find(word) == std::string::npos);

@@ -7,6 +7,10 @@
 #include "targets/codegen/kernels/int8_common.h"
 
 namespace shufflec::kernels {
+
+// The Cortex-M DSP variant of a pointwise conv's pixel loops (int8_conv_dual_mac.cpp).
+void emit_int8_pointwise_dual_mac(KernelEmitContext &ctx);
+
 namespace {
 
 std::vector<int32_t> widen(const std::vector<int8_t> &v) { return {v.begin(), v.end()}; }
@@ -50,6 +54,10 @@ void emit_int8_conv2d(KernelEmitContext &ctx) {
   w.line("const int o = (n * {} + {}) * {};", d.M, store, plane);
   if (residual) w.line("const int8_t *restrict rp = {} + o;", ctx.in[3]);
   w.line("int8_t *restrict yp = {} + o;", ctx.out);
+  if (ctx.target.int8_dual_mac && is_pointwise_conv(d, a)) {
+    emit_int8_pointwise_dual_mac(ctx);
+    return;
+  }
   auto row = w.block("for (int oy = 0; oy < {}; ++oy)", d.OH);
   auto col = w.block("for (int ox = 0; ox < {}; ++ox)", d.OW);
   w.line("int32_t acc = bias[m];");
