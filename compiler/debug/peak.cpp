@@ -8,8 +8,9 @@ namespace shufflec {
 namespace {
 
 // Each chain is acc = acc * b + a (it converges to a / (1 - b): no overflow, no denormals; the product depends on
-// the previous step, so no compiler can hoist it out of the loop). Independent accumulator chains: enough to cover the FMA latency times the FMA ports of current cores (4 cycles
-// x 2 ports on Zen 4/5 and Intel cores), leaving registers for the two multiplicands and the compiler.
+// the previous step, so no compiler can hoist it out of the loop). Independent chains: enough to cover the FMA
+// latency times the FMA ports of current cores (4 cycles x 2 ports on Zen 4/5 and Intel cores), leaving registers
+// for the two multiplicands and the compiler.
 int64_t chains_of(const TargetDesc &target) {
   return target.simd ? std::min<int64_t>(target.vector_registers - 4, 24) : 12;
 }
