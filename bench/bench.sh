@@ -66,20 +66,30 @@ for m in "${models[@]}"; do
   fi
   [ -f "$onnx" ] || die "$m: no ONNX export"
   node bench/ort_bench.js "$onnx" "$input" 1 "$work/$m.ort.bin" >/dev/null || die "$m: ONNX Runtime failed"
+  # A build is reused when the compiler binary is older than it and the model's files are unchanged (the stamp).
+  stamp="$(cat "$src" "${src%.json}.weights" 2>/dev/null | cksum)"
   for t in "${runners[@]}"; do
     dir=$work/$t-$m
-    rm -rf "$dir"
     flags="$("$shufflec" flags --target "${target[$t]}") ${extra[$t]:-}"
-    # shellcheck disable=SC2086
-    if ! "$shufflec" compile "$src" -o "$dir" --prefix model --target "${target[$t]}" --emit-test \
-           --test-input "$input" >"$work/$t-$m.log" 2>&1 ||
-       ! nice clang -std=c99 -O2 $flags "$dir/model.c" "$dir/model_test.c" -lm -o "$dir/run" >>"$work/$t-$m.log" 2>&1
+    if [ -x "$dir/run" ] && [ "$dir/run" -nt "$shufflec" ] && [ "$(cat "$dir/stamp" 2>/dev/null)" = "$stamp $flags" ]
     then
-      err[$t/$m]="build failed"
-      echo "!! $m $t: does not build: $(grep -m1 -i 'error' "$work/$t-$m.log")"
-      continue
+      echo "== $m $t: reusing $dir/run"
+    else
+      rm -rf "$dir"
     fi
-    rm -f "$dir/model.c" "$dir/model_test.c"
+    if [ ! -x "$dir/run" ]; then
+      # shellcheck disable=SC2086
+      if ! "$shufflec" compile "$src" -o "$dir" --prefix model --target "${target[$t]}" --emit-test \
+             --test-input "$input" >"$work/$t-$m.log" 2>&1 ||
+         ! nice clang -std=c99 -O2 $flags "$dir/model.c" "$dir/model_test.c" -lm -o "$dir/run" >>"$work/$t-$m.log" 2>&1
+      then
+        err[$t/$m]="build failed"
+        echo "!! $m $t: does not build: $(grep -m1 -i 'error' "$work/$t-$m.log")"
+        continue
+      fi
+      echo "$stamp $flags" >"$dir/stamp"
+      rm -f "$dir/model.c" "$dir/model_test.c"
+    fi
     line=$("$dir/run" --input "$input" --expect "$work/$m.ort.bin" --tolerance $tolerance)
     err[$t/$m]=$(echo "$line" | sed -n 's/.*relative \([^ ]*\) .*/\1/p')
     if [[ "$line" == *PASS ]]; then ok[$t/$m]=1; else echo "!! $m $t: DISAGREES with ORT: $line"; fi
