@@ -20,7 +20,10 @@ std::string describe(const ConvSchedule &s) {
                           b.slab_pixels, b.tile_stationary ? ", tile_stationary" : "", b.pack_slab ? ", packed" : "");
       break;
     }
-    case GemmPanels::RowPanels: text += fmt::format(", row_panels={}", g.panel_rows); break;
+    case GemmPanels::RowPanels:
+      text += fmt::format(", row_panels={}", g.panel_rows);
+      if (g.panel_channels > 0) text += fmt::format(", k_block_channels={}", g.panel_channels);
+      break;
     case GemmPanels::TilePanels: text += ", tile_panels"; break;
   }
   if (s.workspace_floats) text += fmt::format(", workspace={}", s.workspace_floats);

@@ -17,7 +17,8 @@ enum class ConvKernel {
 // Where a GEMM conv's K x nr input panel comes from.
 enum class GemmPanels {
   InPlace,     // 1x1: the input rows are the panel, read in place (blocked by PointwiseBlocking)
-  RowPanels,   // few taps (first layers): `panel_rows` whole output rows packed at once with row copies
+  RowPanels,   // `panel_rows` whole output rows packed at once with row copies: few taps (first layers), or many
+               // taps in K blocks of `panel_channels` input channels (dense KxK convs on wide planes)
   TilePanels,  // im2col per pixel tile
 };
 
@@ -37,6 +38,7 @@ struct GemmSchedule {
   int64_t nr_tail = 0;  // width of the plane's last, partial tile (0: nr divides the plane)
   GemmPanels panels = GemmPanels::TilePanels;
   int64_t panel_rows = 0;        // GemmPanels::RowPanels: output rows per panel
+  int64_t panel_channels = 0;    // GemmPanels::RowPanels: input channels per K block (0: all in one block)
   PointwiseBlocking blocking;    // GemmPanels::InPlace
   bool operator==(const GemmSchedule &) const = default;
 };

@@ -68,6 +68,9 @@ std::string tail_of(const std::string &log) {
 TapRunner::TapRunner(Graph g, const TargetDesc &target, const PipelineOptions &pipeline) {
   const Toolchain tools = toolchain_for(target);
   const std::string cc = find_program(tools.compilers, "building the tapped model for target " + target.name);
+  cc_ = cc;
+  cflags_ = target.cflags;
+  cflags_.insert(cflags_.end(), tools.flags.begin(), tools.flags.end());
   if (!tools.runner.empty()) runner_ = find_program({tools.runner}, "running target " + target.name);
   CompileOptions options;
   options.emit = CEmitOptions{"tapped", std::filesystem::path(g.source).filename().string(), target};
@@ -90,8 +93,7 @@ TapRunner::TapRunner(Graph g, const TargetDesc &target, const PipelineOptions &p
     files.add(dir_ + "/harness.c", std::string(runtime_files::tap_harness_c));
     files.commit();
     std::vector<std::string> args = {"-std=c99", "-O2"};
-    args.insert(args.end(), target.cflags.begin(), target.cflags.end());
-    args.insert(args.end(), tools.flags.begin(), tools.flags.end());
+    args.insert(args.end(), cflags_.begin(), cflags_.end());
     args.insert(args.end(), {dir_ + "/tapped.c", dir_ + "/harness.c", "-lm", "-o", dir_ + "/harness"});
     if (execute(cc, args, dir_ + "/build.log") != 0)
       throw UserError("", "", fmt::format("building the tapped model with {} failed: {}", cc,
@@ -139,6 +141,28 @@ std::map<int, std::vector<float>> TapRunner::dump(const Tensor &input) {
     out[header[0]] = std::move(data);
   }
   return out;
+}
+
+std::string TapRunner::run_program(const std::string &name, const std::string &c_source) {
+  OutputFiles files;
+  files.add(dir_ + "/" + name + ".c", c_source);
+  files.commit();
+  std::vector<std::string> args = {"-std=c99", "-O2"};
+  args.insert(args.end(), cflags_.begin(), cflags_.end());
+  args.insert(args.end(), {dir_ + "/" + name + ".c", "-o", dir_ + "/" + name});
+  if (execute(cc_, args, dir_ + "/" + name + ".log") != 0)
+    throw UserError("", "",
+                    fmt::format("building {} with {} failed: {}", name, cc_, tail_of(dir_ + "/" + name + ".log")));
+  std::string program = dir_ + "/" + name;
+  std::vector<std::string> run_args;
+  if (!runner_.empty()) {
+    run_args.push_back(program);
+    program = runner_;
+  }
+  const std::string out = dir_ + "/" + name + ".out";
+  if (const int status = execute(program, run_args, out); status != 0)
+    throw UserError("", "", fmt::format("running {} failed (status {}): {}", name, status, tail_of(out)));
+  return read_text(out);
 }
 
 TapRunner::Timings TapRunner::time(const Tensor &input, int runs) {

@@ -33,11 +33,16 @@ class TapRunner {
     std::vector<int64_t> untapped;              // [run]
   };
   Timings time(const Tensor &input, int runs);
+  // Builds another C program with the same compiler and the target's flags (e.g. profile's peak FMA loop) in the
+  // same temporary directory, runs it on the host, and returns its stdout.
+  std::string run_program(const std::string &name, const std::string &c_source);
 
  private:
   void run_harness(const std::vector<std::string> &args);
   TappedBuild build_;
   std::string dir_, runner_;  // runner_: qemu for a cross target, empty on the host
+  std::string cc_;
+  std::vector<std::string> cflags_;  // the target's and the toolchain's
 };
 
 }  // namespace shufflec

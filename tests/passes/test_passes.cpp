@@ -281,3 +281,38 @@ TEST_CASE("schedule_convs sizes the register tile from the target's registers an
   const GemmSchedule &s = tiny.nodes[0].schedule->gemm;
   CHECK((s.mr == 12 && s.nr == 16 && s.nr_tail == 16));
 }
+
+TEST_CASE("schedule_convs packs dense KxK convs with many input channels on wide planes as K-blocked row panels") {
+  // ResNet-18's 3x3 conv at 56x56 (64 -> 64 channels). AVX-512: NR = 64 pixels spans two output rows, so per-tile
+  // im2col would take its per-pixel path. K blocks of 7 channels (63 taps x 64 pixels within half of the 32 KB L1)
+  // and panels of 8 rows (448 pixels = 7 tiles; 63 x 448 floats within half of the 1 MB L2).
+  GraphBuilder b(Shape{{1, 64, 56, 56}});
+  const Graph g = b.finish(b.conv("c3", b.input(), 64, 3));
+  Graph avx512 = g;
+  REQUIRE(schedule_convs(avx512, PassContext{parse_target("x86_64-linux-gnu+avx512f,avx512bw,avx512vl")}));
+  const ConvSchedule &s = *avx512.nodes[0].schedule;
+  CHECK(s.gemm.panels == GemmPanels::RowPanels);
+  CHECK((s.gemm.panel_rows == 8 && s.gemm.panel_channels == 7));
+  CHECK(s.workspace_floats == 63 * 448);
+  CHECK(describe(s) == "gemm(tile=6x64/0, row_panels=8, k_block_channels=7, workspace=28224)");
+  // AVX2: NR = 16; 28 channels (252 taps x 16 pixels in half of L1), 2 rows (252 x 112 floats in half of 256 KB).
+  Graph avx2 = g;
+  REQUIRE(schedule_convs(avx2, PassContext{parse_target("x86_64-linux-gnu+avx2,fma")}));
+  CHECK((avx2.nodes[0].schedule->gemm.panel_rows == 2 && avx2.nodes[0].schedule->gemm.panel_channels == 28));
+  // The interpreter's output is unchanged (the schedule is data only).
+  run_and_compare(g, schedule_convs, true);
+}
+
+TEST_CASE("schedule_convs keeps per-tile panels where no row panel fits, and few taps in one block") {
+  // 14x14 on AVX-512: no whole number of rows (dividing 14) makes a multiple of 64 pixels: packed per tile.
+  GraphBuilder b(Shape{{1, 256, 14, 14}});
+  Graph narrow = b.finish(b.conv("c3", b.input(), 32, 3));
+  REQUIRE(schedule_convs(narrow, PassContext{parse_target("x86_64-linux-gnu+avx512f,avx512bw,avx512vl")}));
+  CHECK(narrow.nodes[0].schedule->gemm.panels == GemmPanels::TilePanels);
+  // A first layer (3 channels x 3 x 3 taps): one K block, row panels as before (no k_block_channels).
+  GraphBuilder b2(Shape{{1, 3, 32, 32}});
+  Graph first = b2.finish(b2.conv("c1", b2.input(), 16, 3));
+  REQUIRE(schedule_convs(first, PassContext{parse_target("x86_64-linux-gnu+avx2,fma")}));
+  CHECK(first.nodes[0].schedule->gemm.panels == GemmPanels::RowPanels);
+  CHECK(first.nodes[0].schedule->gemm.panel_channels == 0);
+}

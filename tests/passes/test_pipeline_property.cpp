@@ -520,6 +520,11 @@ TEST_CASE("GEMM conv kernels: KxK packed per tile (stride 1 and 2, dilation, asy
 TEST_CASE("GEMM conv kernels: 256 input channels (packed slabs, one K block), a 5x7 plane") {
   check_gemm_kernels(Shape{{1, 256, 5, 7}}, 6);
 }
+TEST_CASE("GEMM conv kernels: KxK with many input channels on a wide plane (K-blocked row panels)") {
+  // 72 channels x 9 taps on 32-pixel rows: every target's row panel is K-blocked (portable C 2 blocks, AVX2 3,
+  // AVX-512 11 of 7 channels with 2-row panels), the last block partial.
+  check_gemm_kernels(Shape{{1, 72, 32, 32}}, 7);
+}
 
 TEST_CASE("squeeze-excitation blocks and standalone activations match the interpreter on every target") {
   // MobileNetV3's and EfficientNet's pattern after the pipeline: expand conv + hard_swish (GEMM), depthwise + silu

@@ -85,16 +85,26 @@ void emit_in_place(KernelEmitContext &ctx, const ConvDims &d, const GemmShape &t
 }
 
 // Row panels: R output rows packed at once (zero columns outside the input written by the row copies' bounds,
-// known at compile time), then every tile of the panel runs all channel blocks.
+// known at compile time), then every tile of the panel runs all channel blocks. With K blocks (`channels` input
+// channels each, 0: all at once) the panel holds one block's taps and the tiles keep partial sums in the output.
 void emit_row_panels(KernelEmitContext &ctx, const ConvDims &d, const GemmShape &t, const ConvOperands &o,
-                     int64_t R) {
+                     int64_t R, int64_t channels) {
   CWriter &w = ctx.w;
   const Attrs &a = ctx.node.attrs;
-  const int64_t PP = R * d.OW;
-  const GemmLocals l;
+  const int64_t PP = R * d.OW, taps = d.KH * d.KW;
+  GemmLocals l;
   emit_tap_columns(w, tap_columns(d.OW, d.W, d.KW, a.stride[1], a.dilation[1], a.pads[1]));
   auto panels = w.block("for (int oy0 = 0; oy0 < {}; oy0 += {})", d.OH, R);
-  emit_row_panel(ctx, d, R, "oy0", "xg");
+  std::optional<CWriter::Block> k_blocks;
+  if (channels > 0 && channels < d.CG) {
+    l.k0 = "k0", l.k1 = "k1";
+    k_blocks.emplace(w.block("for (int c0 = 0; c0 < {}; c0 += {})", d.CG, channels));
+    w.line("const int c1 = c0 + {} < {} ? c0 + {} : {};", channels, d.CG, channels, d.CG);
+    w.line("const int k0 = c0 * {}, k1 = c1 * {};", taps, taps);
+    emit_row_panel(ctx, d, R, "oy0", "xg", "c0", "c1");
+  } else {
+    emit_row_panel(ctx, d, R, "oy0", "xg", "0", std::to_string(d.CG));
+  }
   auto tiles = w.block("for (int q0 = 0; q0 < {}; q0 += {})", PP, t.NR);
   w.line("const int p0 = oy0 * {} + q0;", d.OW);
   w.line("const float *restrict bsrc = {} + q0;", ctx.workspace);
@@ -139,7 +149,7 @@ void emit_conv_gemm(KernelEmitContext &ctx, const ConvDims &d, const ConvOperand
   w.line("const float *restrict xg = {} + (n * {} + g * {}) * {};", ctx.in[0], d.C, d.CG, d.H * d.W);
   switch (s.panels) {
     case GemmPanels::InPlace: return emit_in_place(ctx, d, t, o, s.blocking);
-    case GemmPanels::RowPanels: return emit_row_panels(ctx, d, t, o, s.panel_rows);
+    case GemmPanels::RowPanels: return emit_row_panels(ctx, d, t, o, s.panel_rows, s.panel_channels);
     case GemmPanels::TilePanels: return emit_tile_panels(ctx, d, t, o);
   }
 }

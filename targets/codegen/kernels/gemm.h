@@ -48,6 +48,6 @@ void emit_channel_block(KernelEmitContext &ctx, const ConvDims &d, const GemmSha
 void emit_im2col_tile(KernelEmitContext &ctx, const ConvDims &d, const GemmShape &t, PixelTile pt, const GemmLocals &l,
                       const std::string &xg);
 void emit_row_panel(KernelEmitContext &ctx, const ConvDims &d, int64_t rows, const std::string &oy0,
-                    const std::string &xg);
+                    const std::string &xg, const std::string &c0, const std::string &c1);
 
 }  // namespace shufflec::kernels

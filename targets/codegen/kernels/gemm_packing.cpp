@@ -82,19 +82,21 @@ void emit_im2col_tile(KernelEmitContext &ctx, const ConvDims &d, const GemmShape
 }
 
 // Row panels (GemmPanels::RowPanels): `rows` output rows from row oy0 packed at once into the workspace, as
-// [K][rows * OW], with branch-free row copies; columns outside the input (the compile-time bounds col_lo/col_hi the
-// caller declared) are zeros.
+// [K][rows * OW] for the input channels [c0, c1) (C expressions: a K block), with branch-free row copies; columns
+// outside the input (the compile-time bounds col_lo/col_hi the caller declared) are zeros.
 void emit_row_panel(KernelEmitContext &ctx, const ConvDims &d, int64_t rows, const std::string &oy0,
-                    const std::string &xg) {
+                    const std::string &xg, const std::string &c0, const std::string &c1) {
   CWriter &w = ctx.w;
   const Attrs &a = ctx.node.attrs;
   const int64_t PP = rows * d.OW;
-  auto channel = w.block("for (int c = 0; c < {}; ++c)", d.CG);
+  auto channel = w.block("for (int c = {}; c < {}; ++c)", c0, c1);
   auto tap_row = w.block("for (int ky = 0; ky < {}; ++ky)", d.KH);
   auto row = w.block("for (int r = 0; r < {}; ++r)", rows);
   w.line("const int iy = ({} + r) * {} - {} + ky * {};", oy0, a.stride[0], a.pads[0], a.dilation[0]);
   auto tap_column = w.block("for (int kx = 0; kx < {}; ++kx)", d.KW);
-  w.line("float *restrict br = {} + ((c * {} + ky) * {} + kx) * {} + r * {};", ctx.workspace, d.KH, d.KW, PP, d.OW);
+  const std::string channel_row = c0 == "0" ? "c" : fmt::format("(c - {})", c0);
+  w.line("float *restrict br = {} + (({} * {} + ky) * {} + kx) * {} + r * {};", ctx.workspace, channel_row, d.KH,
+         d.KW, PP, d.OW);
   w.line("const float *restrict xr = {} + (c * {} + iy) * {} + kx * {} - {};", xg, d.H, d.W, a.dilation[1],
          a.pads[1]);
   w.line("const int lo = (unsigned)iy < {}u ? col_lo[kx] : {}, hi = (unsigned)iy < {}u ? col_hi[kx] : {};", d.H, d.OW,
