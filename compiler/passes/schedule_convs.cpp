@@ -14,6 +14,7 @@
 
 #include "compiler/passes/passes.h"
 #include "ir/ops/conv2d.h"
+#include "targets/int8_dialect.h"
 
 namespace shufflec {
 
@@ -112,6 +113,31 @@ ConvSchedule schedule_conv(const ConvDims &d, const Attrs &a, const PassContext 
 }
 
 }  // namespace
+
+// An int8 1x1 conv with two or more output channels per group becomes the SIMD int8 GEMM when the target has an int8
+// dialect: the float GEMM's register tile rule (NR = gemm_pixel_vectors vectors of int32 lanes, capped at the plane;
+// MR from the registers left), and a workspace holding one packed K x NR input tile. Otherwise (and with tiling off)
+// the portable int8 kernel, which needs no schedule.
+std::optional<ConvSchedule> schedule_int8_conv(const ConvDims &d, const Attrs &a, const PassContext &ctx) {
+  const Int8Dialect *int8 = ctx.target.int8;
+  if (!ctx.tiling || !int8 || !is_pointwise_conv(d, a) || d.MG < 2) return std::nullopt;
+  const int64_t lanes = int8->lanes(), pixels = d.OH * d.OW, regs = ctx.target.vector_registers;
+  const int64_t vectors = std::min<int64_t>(std::max<int64_t>(ctx.target.gemm_pixel_vectors, 1),
+                                            (pixels + lanes - 1) / lanes);
+  ConvSchedule s;
+  s.kernel = ConvKernel::Int8Gemm;
+  Int8GemmSchedule &q = s.int8;
+  q.dot = int8->dot();
+  q.k_step = int8->k_step();
+  q.lanes = lanes;
+  q.mr = std::clamp<int64_t>((regs - vectors - 2) / vectors, 1, std::min<int64_t>(ctx.target.gemm_max_channels, d.MG));
+  q.nr = vectors * lanes;
+  const int64_t tail = pixels % q.nr;
+  q.nr_tail = (tail + lanes - 1) / lanes * lanes;
+  const int64_t panel_bytes = (d.CG + q.k_step - 1) / q.k_step * q.k_step * q.nr * (q.dot == Int8Dot::U8Quads ? 1 : 2);
+  s.workspace_floats = (panel_bytes + 3) / 4;
+  return s;
+}
 
 bool schedule_convs(Graph &g, const PassContext &ctx) {
   bool changed = false;

@@ -165,7 +165,9 @@ bool quantize_int8(Graph &g, const PassContext &ctx) {
   for (Node &n : g.nodes) {
     if (!n.quant) continue;
     n.quant = node_params(g, n);
-    n.schedule.reset();  // the int8 conv kernel is one direct loop nest: no tiling, no scratch (SIMD: later work)
+    // The int8 kernel: the SIMD int8 GEMM or the portable loop nest (schedule_int8_conv, schedule_convs.cpp).
+    n.schedule.reset();
+    if (n.op == OpKind::Conv2d) n.schedule = schedule_int8_conv(conv_dims(g, n), n.attrs, ctx);
   }
   return true;
 }
