@@ -12,7 +12,8 @@ enum class ConvKernel {
   Depthwise,  // one channel per group: weights in registers, one plane at a time
   Direct,     // any other conv, one output row at a time, `direct_channels` output channels together
   Gemm,       // packed GEMM per group: register tile mr x nr over compile-time weight panels
-  Int8Gemm,   // int8 1x1 conv as a SIMD integer GEMM per group (Int8GemmSchedule; docs/quantization.md)
+  Int8Gemm,   // int8 conv as a SIMD integer GEMM per group (Int8GemmSchedule; docs/quantization.md)
+  Int8Rows,   // int8 depthwise conv by output rows: int32 row sums tap by tap, requantized in the int8 dialect
 };
 
 // How the SIMD int8 GEMM multiplies int8 inputs by int8 weights into int32 sums, exactly (the target's
@@ -23,8 +24,9 @@ enum class Int8Dot {
   I16Lanes,  // NEON: (x - z) as int16, one multiply-accumulate long (smlal) per tap
 };
 
-// The int8 GEMM of a 1x1 conv (ConvKernel::Int8Gemm): per group and pixel tile, the K x nr input tile is packed
-// once into the workspace (k_step taps per 32-bit lane) and reused by every mr-channel block.
+// The int8 GEMM of a conv with two or more output channels per group (ConvKernel::Int8Gemm): per group and pixel
+// tile, the K x nr input tile is packed once into the workspace (k_step taps per 32-bit lane) and reused by every
+// mr-channel block.
 struct Int8GemmSchedule {
   Int8Dot dot = Int8Dot::I16Pairs;
   int64_t k_step = 2;   // taps one 32-bit lane of a dot product sums (2, 4 or 1)
@@ -32,6 +34,9 @@ struct Int8GemmSchedule {
   int64_t mr = 0;       // output channels per register tile
   int64_t nr = 0;       // pixels per register tile (a multiple of lanes)
   int64_t nr_tail = 0;  // width of the plane's last, partial tile (0: nr divides the plane)
+  // A KxK conv's input is first gathered (im2col, padding as the zero point) into the workspace's first im2col_bytes,
+  // K = CG * KH * KW rows of the output plane; 0 for a 1x1 conv, whose input rows are read in place.
+  int64_t im2col_bytes = 0;
   bool operator==(const Int8GemmSchedule &) const = default;
 };
 

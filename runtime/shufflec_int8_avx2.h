@@ -10,6 +10,7 @@ typedef __m256i sc_vw;
 static inline sc_vacc sc_v_splat(int32_t v) { return _mm256_set1_epi32(v); }
 static inline sc_vin sc_v_load(const int16_t *p) { return _mm256_loadu_si256((const __m256i *)(const void *)p); }
 static inline sc_vw sc_v_weight(int32_t word) { return _mm256_set1_epi32(word); }
+static inline sc_vacc sc_v_load_i32(const int32_t *p) { return _mm256_loadu_si256((const __m256i *)(const void *)p); }
 static inline sc_vacc sc_v_dot(sc_vacc acc, sc_vin x, sc_vw w) {
   return _mm256_add_epi32(acc, _mm256_madd_epi16(x, w));
 }

@@ -8,6 +8,7 @@ typedef __m512i sc_vw;
 
 static inline sc_vacc sc_v_splat(int32_t v) { return _mm512_set1_epi32(v); }
 static inline sc_vw sc_v_weight(int32_t word) { return _mm512_set1_epi32(word); }
+static inline sc_vacc sc_v_load_i32(const int32_t *p) { return _mm512_loadu_si512((const void *)p); }
 
 /* sc_requantize(x, mult, shift) in each lane. */
 static inline __m512i sc_v_requantize(__m512i x, int32_t mult, int32_t shift) {

@@ -11,6 +11,7 @@ typedef int16_t sc_vw;
 static inline sc_vacc sc_v_splat(int32_t v) { return vdupq_n_s32(v); }
 static inline sc_vin sc_v_load(const int16_t *p) { return vld1_s16(p); }
 static inline sc_vw sc_v_weight(int32_t word) { return (int16_t)word; }
+static inline sc_vacc sc_v_load_i32(const int32_t *p) { return vld1q_s32(p); }
 static inline sc_vacc sc_v_dot(sc_vacc acc, sc_vin x, sc_vw w) { return vmlal_n_s16(acc, x, w); }
 
 static inline void sc_v_pack(int16_t *dst, const int8_t *x, int plane, int K, int nr, int count, int zero_point) {

@@ -43,6 +43,8 @@ class Int8Dialect {
   std::string_view weight_type() const { return types_.weight; }
   std::string splat(std::string_view int32) const { return fmt::format("sc_v_splat({})", int32); }
   std::string load(std::string_view panel_ptr) const { return fmt::format("sc_v_load({})", panel_ptr); }
+  // An accumulator vector from `lanes` int32 in memory.
+  std::string load_acc(std::string_view int32_ptr) const { return fmt::format("sc_v_load_i32({})", int32_ptr); }
   // A packed weight word (k_step int8 weights of one channel) as a weight operand.
   std::string weight(std::string_view word) const { return fmt::format("sc_v_weight({})", word); }
   // acc + the k_step-tap dot products of x and w, per lane.

@@ -114,13 +114,22 @@ ConvSchedule schedule_conv(const ConvDims &d, const Attrs &a, const PassContext 
 
 }  // namespace
 
-// An int8 1x1 conv with two or more output channels per group becomes the SIMD int8 GEMM when the target has an int8
+// An int8 conv with two or more output channels per group becomes the SIMD int8 GEMM when the target has an int8
 // dialect: the float GEMM's register tile rule (NR = gemm_pixel_vectors vectors of int32 lanes, capped at the plane;
-// MR from the registers left), and a workspace holding one packed K x NR input tile. Otherwise (and with tiling off)
-// the portable int8 kernel, which needs no schedule.
+// MR from the registers left), and a workspace holding one packed K x NR input tile, after (KxK convs) the group's
+// im2col matrix, K x OH*OW bytes, when that stays within kMaxInt8Im2colBytes. Otherwise (and with tiling off) the
+// portable int8 kernel, which needs no schedule. A depthwise conv gets the row kernel (ConvKernel::Int8Rows).
+constexpr int64_t kMaxInt8Im2colBytes = 1 << 20;
 std::optional<ConvSchedule> schedule_int8_conv(const ConvDims &d, const Attrs &a, const PassContext &ctx) {
   const Int8Dialect *int8 = ctx.target.int8;
-  if (!ctx.tiling || !int8 || !is_pointwise_conv(d, a) || d.MG < 2) return std::nullopt;
+  const int64_t K = d.CG * d.KH * d.KW, im2col = is_pointwise_conv(d, a) ? 0 : (K * d.OH * d.OW + 63) / 64 * 64;
+  if (!ctx.tiling || !int8) return std::nullopt;
+  if (d.CG == 1 && d.MG == 1) {  // depthwise
+    ConvSchedule rows;
+    rows.kernel = ConvKernel::Int8Rows;
+    return rows;
+  }
+  if (d.MG < 2 || im2col > kMaxInt8Im2colBytes) return std::nullopt;
   const int64_t lanes = int8->lanes(), pixels = d.OH * d.OW, regs = ctx.target.vector_registers;
   const int64_t vectors = std::min<int64_t>(std::max<int64_t>(ctx.target.gemm_pixel_vectors, 1),
                                             (pixels + lanes - 1) / lanes);
@@ -134,8 +143,9 @@ std::optional<ConvSchedule> schedule_int8_conv(const ConvDims &d, const Attrs &a
   q.nr = vectors * lanes;
   const int64_t tail = pixels % q.nr;
   q.nr_tail = (tail + lanes - 1) / lanes * lanes;
-  const int64_t panel_bytes = (d.CG + q.k_step - 1) / q.k_step * q.k_step * q.nr * (q.dot == Int8Dot::U8Quads ? 1 : 2);
-  s.workspace_floats = (panel_bytes + 3) / 4;
+  q.im2col_bytes = im2col;
+  const int64_t panel_bytes = (K + q.k_step - 1) / q.k_step * q.k_step * q.nr * (q.dot == Int8Dot::U8Quads ? 1 : 2);
+  s.workspace_floats = (im2col + panel_bytes + 3) / 4;
   return s;
 }
 

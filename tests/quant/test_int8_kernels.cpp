@@ -104,6 +104,52 @@ Graph pointwise_chain(const Shape &input, uint32_t seed) {
   return b.finish(x);
 }
 
+// A conv of any window straight from its attributes.
+ValueId windowed(GraphBuilder &b, const std::string &name, ValueId x, int64_t out, int64_t groups, int64_t k,
+                 int64_t stride, int64_t dilation, int64_t pad, Activation act, bool residual, bool map,
+                 std::mt19937 &rng) {
+  Attrs a;
+  a.groups = groups;
+  a.stride = {stride, stride};
+  a.dilation = {dilation, dilation};
+  a.pads = {pad, pad, pad, pad};
+  std::vector<ValueId> ins{x, b.constant(name + ".w", Shape{{out, b.shape(x)[1] / groups, k, k}}),
+                           b.constant(name + ".b", Shape{{out}})};
+  if (residual) ins.push_back(b.node(name + "_res", OpKind::Conv2d, {x, ins[1]}, a));
+  a.activation = act;
+  if (map) {
+    for (int64_t m = 0; m < out; ++m) a.out_channel_map.push_back(m);
+    std::shuffle(a.out_channel_map.begin(), a.out_channel_map.end(), rng);
+  }
+  return b.node(name, OpKind::Conv2d, ins, a);
+}
+
+ValueId pool(GraphBuilder &b, const std::string &name, OpKind op, ValueId x, int64_t k, int64_t stride, int64_t pad,
+             bool count_include_pad) {
+  Attrs a;
+  a.kernel = {k, k};
+  a.stride = {stride, stride};
+  a.pads = {pad, pad, pad, pad};
+  a.count_include_pad = count_include_pad;
+  return b.node(name, op, {x}, a);
+}
+
+// KxK convs (the int8 GEMM over an im2col matrix: a stem, a grouped dilated conv), depthwise convs (the row kernel:
+// strides 1 and 2, 5x5, a residual with a store map) and the pools, on planes with partial vectors and edges.
+Graph spatial_chain(const Shape &input, uint32_t seed) {
+  GraphBuilder b(input, seed);
+  std::mt19937 rng(seed);
+  auto x = windowed(b, "stem", b.input(), 12, 1, 3, 2, 1, 1, Activation::Relu, false, false, rng);  // K 135
+  x = windowed(b, "dw_res_map", x, 12, 12, 3, 1, 1, 1, Activation::None, true, true, rng);
+  x = windowed(b, "dw5", x, 12, 12, 5, 1, 1, 2, Activation::Relu6, false, false, rng);
+  x = pool(b, "max", OpKind::MaxPool, x, 3, 1, 1, false);
+  x = windowed(b, "g3_dilated", x, 12, 3, 3, 1, 2, 2, Activation::Relu, false, true, rng);         // K 36, MG 4
+  x = pool(b, "avg_pad", OpKind::AvgPool, x, 3, 1, 1, true);
+  x = pool(b, "avg", OpKind::AvgPool, x, 3, 1, 1, false);
+  x = windowed(b, "dw_s2", x, 12, 12, 3, 2, 1, 1, Activation::Relu, false, false, rng);
+  return b.finish(x);
+}
+
 QuantizeRequest calibration(const Graph &g, int samples, uint64_t seed) {
   QuantizeRequest r;
   for (int i = 0; i < samples; ++i) r.samples.push_back(random_tensor(g.shape(g.input), seed + uint64_t(i)));
@@ -111,7 +157,8 @@ QuantizeRequest calibration(const Graph &g, int samples, uint64_t seed) {
 }
 
 // Compiles g quantized for t (the harness's golden is the int8 interpreter) and runs it with tolerance 0.
-void check_bit_exact(const Graph &g, const Int8Target &t, const std::filesystem::path &dir, int expected_gemms) {
+void check_bit_exact(const Graph &g, const Int8Target &t, const std::filesystem::path &dir, int expected_gemms,
+                     int expected_rows) {
   const QuantizeRequest request = calibration(g, 3, 7);
   CompileOptions options;
   options.emit.prefix = "m";
@@ -122,9 +169,13 @@ void check_bit_exact(const Graph &g, const Int8Target &t, const std::filesystem:
   options.emit_test = true;
   options.test_input = random_tensor(g.shape(g.input), 99);
   const CompiledModel compiled = compile_model(g, options);
-  int gemms = 0;
-  for (const Node &n : compiled.graph.nodes) gemms += n.schedule && n.schedule->kernel == ConvKernel::Int8Gemm;
+  int gemms = 0, rows = 0;
+  for (const Node &n : compiled.graph.nodes) {
+    gemms += n.schedule && n.schedule->kernel == ConvKernel::Int8Gemm;
+    rows += n.schedule && n.schedule->kernel == ConvKernel::Int8Rows;
+  }
   CHECK(gemms == (t.spec == "c" ? 0 : expected_gemms));
+  CHECK(rows == (t.spec == "c" ? 0 : expected_rows));
   for (const GeneratedFile &f : compiled.files) std::ofstream(dir / f.name) << f.contents;
   const std::string exe = (dir / "m_test").string();
   int status = 0;
@@ -136,12 +187,18 @@ void check_bit_exact(const Graph &g, const Int8Target &t, const std::filesystem:
   CHECK(status == 0);
 }
 
-void check_shapes(const std::vector<Shape> &shapes, uint32_t seed) {
+void check_shapes(const std::vector<Shape> &shapes, uint32_t seed, bool spatial = false) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("shufflec_int8_kernels-" + std::to_string(getpid()) + "-" + std::to_string(seed));
   std::filesystem::create_directories(dir);
   for (const Int8Target &t : int8_targets())
-    for (size_t i = 0; i < shapes.size(); ++i) check_bit_exact(pointwise_chain(shapes[i], seed + uint32_t(i)), t, dir, 7);
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      const uint32_t graph_seed = seed + uint32_t(i);
+      if (spatial)
+        check_bit_exact(spatial_chain(shapes[i], graph_seed), t, dir, 2, 4);
+      else
+        check_bit_exact(pointwise_chain(shapes[i], graph_seed), t, dir, 7, 0);
+    }
   std::filesystem::remove_all(dir);
 }
 
@@ -154,6 +211,11 @@ TEST_CASE("int8 GEMM kernels equal the int8 interpreter on every target: small p
 }
 TEST_CASE("int8 GEMM kernels equal the int8 interpreter on every target: whole tiles and tails") {
   check_shapes({Shape{{1, 15, 17, 19}}}, 200);
+}
+
+// The stem-like conv is 15 x 3 x 3 taps over 4 x 4 .. 12 x 14 output planes.
+TEST_CASE("int8 KxK GEMM, depthwise row kernels and pools equal the int8 interpreter on every target") {
+  check_shapes({Shape{{1, 15, 7, 9}}, Shape{{2, 15, 23, 27}}}, 300, true);
 }
 
 // The requantizing helpers of each instruction set (runtime/shufflec_int8_<isa>.h) against the scalar sc_requantize

@@ -33,6 +33,7 @@ void declare_tables(KernelEmitContext &ctx, const std::vector<Int8Table> &tables
 }  // namespace
 
 void emit_int8_gemm(KernelEmitContext &ctx);
+void emit_int8_rows(KernelEmitContext &ctx);
 std::vector<Int8Table> int8_gemm_tables(const Graph &g, const Node &n);
 
 namespace {
@@ -41,6 +42,7 @@ bool is_int8_gemm(const Node &n) { return n.schedule && n.schedule->kernel == Co
 
 void emit_int8_conv2d(KernelEmitContext &ctx) {
   if (is_int8_gemm(ctx.node)) return emit_int8_gemm(ctx);  // the SIMD int8 GEMM (int8_gemm.cpp)
+  if (ctx.node.schedule && ctx.node.schedule->kernel == ConvKernel::Int8Rows) return emit_int8_rows(ctx);
   const Graph &g = ctx.graph;
   const Node &n = ctx.node;
   const ConvDims d = conv_dims(g, n);

@@ -29,7 +29,8 @@ int32_t weight_word(const NodeQuant &q, int64_t m, int64_t k, int64_t K, Int8Dot
   return 0;
 }
 
-int64_t tap_groups(const ConvDims &d, const Int8GemmSchedule &s) { return (d.CG + s.k_step - 1) / s.k_step; }
+int64_t taps(const ConvDims &d) { return d.CG * d.KH * d.KW; }
+int64_t tap_groups(const ConvDims &d, const Int8GemmSchedule &s) { return (taps(d) + s.k_step - 1) / s.k_step; }
 int64_t channel_blocks(const ConvDims &d, const Int8GemmSchedule &s) { return (d.MG + s.mr - 1) / s.mr; }
 
 // The names and constants one tile's code needs.
@@ -75,7 +76,7 @@ void emit_tile(CWriter &w, const TileCode &t, const std::string &p0, int64_t nr,
   const ConvDims &d = t.d;
   const Int8GemmSchedule &s = t.s;
   const int64_t plane = d.OH * d.OW, vectors = nr / s.lanes, KQ = tap_groups(d, s);
-  w.line("{}", t.v.pack("panel", "xg + " + p0, plane, d.CG, nr, valid, t.zx));
+  w.line("{}", t.v.pack("panel", "xg + " + p0, plane, taps(d), nr, valid, t.zx));
   auto blocks = w.block("for (int mb = 0; mb < {}; mb += {})", d.MG, s.mr);
   w.line("const {} *restrict pp = panel;", t.v.panel_type());
   w.line("const {} *restrict wp = wt + (g * {} + mb / {}) * {};", weight_c_type, channel_blocks(d, s), s.mr,
@@ -107,13 +108,47 @@ void emit_tile(CWriter &w, const TileCode &t, const std::string &p0, int64_t nr,
   }
 }
 
+// A KxK conv's im2col matrix for batch n, group g: row (c, ky, kx) holds, per output pixel, the input it multiplies
+// by that tap, or the zero point in the padding. Per row and output row, the columns whose input lies inside the row
+// (lo .. hi) are one strided copy.
+void emit_im2col(KernelEmitContext &ctx, const ConvDims &d, int32_t zx) {
+  CWriter &w = ctx.w;
+  const Attrs &a = ctx.node.attrs;
+  const int64_t plane = d.OH * d.OW;
+  {
+    auto taps = w.block("for (int k = 0; k < {}; ++k)", d.CG * d.KH * d.KW);
+    w.line("const int c = k / {}, ky = k / {} % {}, kx = k % {};", d.KH * d.KW, d.KW, d.KH, d.KW);
+    w.line("const int8_t *restrict xc = {} + (n * {} + g * {} + c) * {};", ctx.in[0], d.C, d.CG, d.H * d.W);
+    w.line("int8_t *restrict col = cols + k * {};", plane);
+    w.line("const int off = kx * {} - {};", a.dilation[1], a.pads[1]);
+    w.line("const int hi0 = off > {} ? 0 : ({} - off) / {} + 1;", d.W - 1, d.W - 1, a.stride[1]);
+    w.line("const int hi = hi0 < {} ? hi0 : {};", d.OW, d.OW);
+    w.line("const int lo0 = off >= 0 ? 0 : (-off + {}) / {};", a.stride[1] - 1, a.stride[1]);
+    w.line("const int lo = lo0 < hi ? lo0 : hi;");
+    auto rows = w.block("for (int oy = 0; oy < {}; ++oy, col += {})", d.OH, d.OW);
+    w.line("const int iy = oy * {} - {} + ky * {};", a.stride[0], a.pads[0], a.dilation[0]);
+    w.line("const int8_t *restrict row;");
+    w.line("int ox;");
+    {
+      auto padding = w.block("if (iy < 0 || iy >= {})", d.H);
+      w.line("memset(col, {}, {});", zx, d.OW);
+      w.line("continue;");
+    }
+    w.line("row = xc + iy * {};", d.W);
+    w.line("for (ox = 0; ox < lo; ++ox) col[ox] = {};", zx);
+    w.line("for (; ox < hi; ++ox) col[ox] = row[ox * {} + off];", a.stride[1]);
+    w.line("for (; ox < {}; ++ox) col[ox] = {};", d.OW, zx);
+  }
+  w.line("const int8_t *restrict xg = cols;");
+}
+
 }  // namespace
 
 std::vector<Int8Table> int8_gemm_tables(const Graph &g, const Node &n) {
   const ConvDims d = conv_dims(g, n);
   const Int8GemmSchedule &s = n.schedule->int8;
   const NodeQuant &q = *n.quant;
-  const int64_t K = d.CG, KQ = tap_groups(d, s), blocks = channel_blocks(d, s);
+  const int64_t K = taps(d), KQ = tap_groups(d, s), blocks = channel_blocks(d, s);
   std::vector<int32_t> words;
   for (int64_t gi = 0; gi < d.G; ++gi)
     for (int64_t b = 0; b < blocks; ++b)
@@ -146,7 +181,7 @@ void emit_int8_gemm(KernelEmitContext &ctx) {
   const ConvDims d = conv_dims(g, n);
   const Int8GemmSchedule &s = n.schedule->int8;
   SHUFFLEC_ASSERT(ctx.target.int8 && ctx.target.int8->dot() == s.dot && ctx.target.int8->lanes() == s.lanes);
-  SHUFFLEC_ASSERT(!ctx.workspace.empty() && is_pointwise_conv(d, n.attrs));
+  SHUFFLEC_ASSERT(!ctx.workspace.empty() && (s.im2col_bytes > 0) != is_pointwise_conv(d, n.attrs));
   const Int8Dialect &v = *ctx.target.int8;
   const NodeQuant &q = *n.quant;
   const bool residual = n.inputs.size() > 3;
@@ -155,7 +190,8 @@ void emit_int8_gemm(KernelEmitContext &ctx) {
   static const char *const names[] = {"wt", "bias", "mult", "shift", "store"};
   for (size_t i = 0; i < tables.size(); ++i)
     w.line("const {} *restrict {} = {};", tables[i].c_type(), names[i], ctx.tables[i]);
-  w.line("{0} *restrict panel = ({0} *){1};", v.panel_type(), ctx.workspace);
+  w.line("{0} *restrict panel = ({0} *)((unsigned char *){1} + {2});", v.panel_type(), ctx.workspace, s.im2col_bytes);
+  if (s.im2col_bytes > 0) w.line("int8_t *restrict cols = (int8_t *){};", ctx.workspace);
   const int64_t plane = d.OH * d.OW, full = plane / s.nr * s.nr;
   TileCode t{d, s, v, int8_params(g, n.inputs[0]).zero_point, int8_params(g, n.output).zero_point, q.act_min, q.act_max, residual, 0, 0, 0,
              n.attrs.out_channel_map.empty() ? "m" : "store[m]", tables[0].c_type()};
@@ -166,7 +202,11 @@ void emit_int8_gemm(KernelEmitContext &ctx) {
   }
   auto batch = w.block("for (int n = 0; n < {}; ++n)", d.N);
   auto group = w.block("for (int g = 0; g < {}; ++g)", d.G);
-  w.line("const int8_t *restrict xg = {} + (n * {} + g * {}) * {};", ctx.in[0], d.C, d.CG, plane);
+  if (s.im2col_bytes > 0) {
+    emit_im2col(ctx, d, t.zx);
+  } else {
+    w.line("const int8_t *restrict xg = {} + (n * {} + g * {}) * {};", ctx.in[0], d.C, d.CG, plane);
+  }
   w.line("int8_t *restrict yn = {} + n * {};", ctx.out, d.M * plane);
   if (residual) w.line("const int8_t *restrict rn = {} + n * {};", ctx.in[3], d.M * plane);
   if (full > 0) {
