@@ -10,7 +10,7 @@ std::string describe(const ConvSchedule &s) {
     case ConvKernel::Depthwise: return "depthwise";
     case ConvKernel::Direct: return fmt::format("direct(channels={})", s.direct_channels);
     case ConvKernel::Gemm: break;
-    case ConvKernel::Int8Rows: return "int8_rows";
+    case ConvKernel::Int8Rows: return fmt::format("int8_rows(workspace={})", s.workspace_floats);
     case ConvKernel::Int8Gemm: {
       static const char *const dots[] = {"i16_pairs", "u8_quads", "i16_lanes"};
       const Int8GemmSchedule &q = s.int8;

@@ -29,6 +29,12 @@ void emit_int8_rows(KernelEmitContext &ctx) {
   static const char *const names[] = {"wt", "bias", "mult", "shift", "store"};
   for (size_t i = 0; i < tables.size(); ++i)
     w.line("const {} *restrict {} = {};", tables[i].c_type(), names[i], ctx.tables[i]);
+  // The channel's input with its padding (the zero point) around it, wide enough for every tap of `padded` output
+  // columns, so each tap is one constant-length loop.
+  const int64_t rw = std::max((padded - 1) * a.stride[1] + (d.KW - 1) * a.dilation[1] + 1, a.pads[1] + d.W);
+  const int64_t ph = std::max((d.OH - 1) * a.stride[0] + (d.KH - 1) * a.dilation[0] + 1, a.pads[0] + d.H);
+  SHUFFLEC_ASSERT(n.schedule->workspace_floats * 4 >= rw * ph);
+  w.line("int8_t *restrict xpad = (int8_t *){};", ctx.workspace);
   w.line("int32_t acc[{}];", padded);
   const std::string stored = a.out_channel_map.empty() ? "m" : "store[m]";
   auto batch = w.block("for (int n = 0; n < {}; ++n)", d.N);
@@ -36,24 +42,20 @@ void emit_int8_rows(KernelEmitContext &ctx) {
   w.line("const int8_t *restrict xc = {} + (n * {} + m) * {};", ctx.in[0], d.C, d.H * d.W);
   w.line("int8_t *restrict yc = {} + (n * {} + {}) * {};", ctx.out, d.M, stored, d.OH * d.OW);
   if (residual) w.line("const int8_t *restrict rc = {} + (n * {} + {}) * {};", ctx.in[3], d.M, stored, d.OH * d.OW);
+  w.line("int iy;");
+  w.line("memset(xpad, {}, {});", zx, rw * ph);
+  w.line("for (iy = 0; iy < {}; ++iy) memcpy(xpad + (iy + {}) * {} + {}, xc + iy * {}, {});", d.H, a.pads[0], rw,
+         a.pads[1], d.W, d.W);
   for (int64_t k = 0; k < taps; ++k) w.line("const int32_t w{} = wt[m * {} + {}];", k, taps, k);
   auto row = w.block("for (int oy = 0; oy < {}; ++oy)", d.OH);
   w.line("int ox;");
   w.line("for (ox = 0; ox < {}; ++ox) acc[ox] = bias[m];", padded);
   for (int64_t ky = 0; ky < d.KH; ++ky) {
     auto tap_row = w.block("");
-    w.line("const int iy = oy * {} + {};", a.stride[0], ky * a.dilation[0] - a.pads[0]);
-    auto inside = w.block("if (iy >= 0 && iy < {})", d.H);
-    w.line("const int8_t *restrict row = xc + iy * {};", d.W);
-    for (int64_t kx = 0; kx < d.KW; ++kx) {
-      // Output columns ox with 0 <= ox * stride + off < W.
-      const int64_t off = kx * a.dilation[1] - a.pads[1], s = a.stride[1];
-      const int64_t hi = off > d.W - 1 ? 0 : std::min(d.OW, (d.W - 1 - off) / s + 1);
-      const int64_t lo = std::min(hi, off >= 0 ? 0 : (-off + s - 1) / s);
-      if (lo < hi)
-        w.line("for (ox = {}; ox < {}; ++ox) acc[ox] += ((int32_t)row[ox * {} + {}] - {}) * w{};", lo, hi, s,
-               off, zx, ky * d.KW + kx);
-    }
+    w.line("const int8_t *restrict in = xpad + (oy * {} + {}) * {};", a.stride[0], ky * a.dilation[0], rw);
+    for (int64_t kx = 0; kx < d.KW; ++kx)
+      w.line("for (ox = 0; ox < {}; ++ox) acc[ox] += ((int32_t)in[ox * {} + {}] - {}) * w{};", padded, a.stride[1],
+             kx * a.dilation[1], zx, ky * d.KW + kx);
   }
   auto store = [&](const std::string &dst, const std::string &from, const std::string &res) {
     return residual ? v.requantize_residual_store(dst, v.load_acc(from), "mult[m]", "shift[m]", zy, q.act_min,

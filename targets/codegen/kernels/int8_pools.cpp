@@ -6,6 +6,7 @@
 #include "targets/codegen/c_text.h"
 #include "targets/codegen/kernel_table.h"
 #include "targets/codegen/kernels/int8_common.h"
+#include "targets/int8_dialect.h"
 
 namespace shufflec::kernels {
 
@@ -32,7 +33,7 @@ void emit_int8_pool(KernelEmitContext &ctx) {
     w.line("const {} *restrict mult = {};", tables[0].c_type(), ctx.tables[0]);
     w.line("const {} *restrict shift = {};", tables[1].c_type(), ctx.tables[1]);
   }
-  w.line("{} acc[{}];", average ? "int32_t" : "int8_t", OW);
+  w.line("{} acc[{}];", average ? "int32_t" : "int8_t", OW);  // (vector requantization reads whole vectors inside it)
   auto planes = w.block("for (int p = 0; p < {}; ++p)", x[0] * x[1]);
   w.line("const int8_t *restrict xp = {} + p * {};", ctx.in[0], x[2] * x[3]);
   auto row = w.block("for (int oy = 0; oy < {}; ++oy)", y[2]);
@@ -62,22 +63,39 @@ void emit_int8_pool(KernelEmitContext &ctx) {
            y[2], OW, n.quant->act_min, n.quant->act_max);
     return;
   }
-  auto col = w.block("for (ox = 0; ox < {}; ++ox)", OW);
-  // The window's rows [y0, y1) inside the padded input and [ylo, yhi) inside the input (ops::window_span).
-  w.line("const int y0 = oy * {} - {}, x0 = ox * {} - {};", a.stride[0], a.pads[0], a.stride[1], a.pads[1]);
-  w.line("const int y1 = y0 + {} < {} ? y0 + {} : {}, x1 = x0 + {} < {} ? x0 + {} : {};", a.kernel[0],
-         x[2] + a.pads[2], a.kernel[0], x[2] + a.pads[2], a.kernel[1], x[3] + a.pads[3], a.kernel[1],
-         x[3] + a.pads[3]);
-  if (a.count_include_pad) {
-    w.line("const int d = (y1 - y0) * (x1 - x0);");
-  } else {
-    w.line("const int ylo = y0 > 0 ? y0 : 0, yhi = y1 < {} ? y1 : {};", x[2], x[2]);
-    w.line("const int xlo = x0 > 0 ? x0 : 0, xhi = x1 < {} ? x1 : {};", x[3], x[3]);
-    w.line("const int d = (yhi - ylo) * (xhi - xlo);");
+  // The divisor is a row factor (oy's rows of the window, known when the C runs) times a column factor (known now):
+  // runs of `lanes` columns with one column factor are requantized as one vector in the target's int8 dialect.
+  w.line("const int y0 = oy * {} - {};", a.stride[0], a.pads[0]);
+  w.line("const int y1 = y0 + {} < {} ? y0 + {} : {};", a.kernel[0], x[2] + a.pads[2], a.kernel[0], x[2] + a.pads[2]);
+  if (a.count_include_pad)
+    w.line("const int dy = y1 - y0;");
+  else
+    w.line("const int dy = (y1 < {} ? y1 : {}) - (y0 > 0 ? y0 : 0);", x[2], x[2]);
+  std::vector<int64_t> dx(static_cast<size_t>(OW));
+  for (int64_t ox = 0; ox < OW; ++ox) {
+    const int64_t x0 = ox * a.stride[1] - a.pads[1], x1 = std::min(x0 + a.kernel[1], x[3] + a.pads[3]);
+    dx[size_t(ox)] = a.count_include_pad ? x1 - x0 : std::min(x1, x[3]) - std::max<int64_t>(x0, 0);
   }
-  w.line("{}[(p * {} + oy) * {} + ox] = "
-         "(int8_t)sc_clamp(sc_requantize(acc[ox], mult[d - 1], shift[d - 1]) + {}, {}, {});",
-         ctx.out, y[2], OW, int8_params(g, n.output).zero_point, n.quant->act_min, n.quant->act_max);
+  const int32_t zy = int8_params(g, n.output).zero_point;
+  const Int8Dialect *v = ctx.target.int8;
+  const int64_t lanes = v ? v->lanes() : 0;
+  for (int64_t ox = 0; ox < OW;) {
+    const bool vector = v && ox + lanes <= OW &&
+                        std::all_of(dx.begin() + ox, dx.begin() + ox + lanes, [&](int64_t f) { return f == dx[size_t(ox)]; });
+    if (vector) {
+      auto chunk = w.block("");
+      w.line("const int d = dy * {};", dx[size_t(ox)]);
+      w.line("{}", v->requantize_store(fmt::format("{} + (p * {} + oy) * {} + {}", ctx.out, y[2], OW, ox),
+                                       v->load_acc(fmt::format("acc + {}", ox)), "mult[d - 1]", "shift[d - 1]", zy,
+                                       n.quant->act_min, n.quant->act_max));
+      ox += lanes;
+    } else {
+      w.line("{}[(p * {} + oy) * {} + {}] = (int8_t)sc_clamp(sc_requantize(acc[{}], mult[dy * {} - 1], "
+             "shift[dy * {} - 1]) + {}, {}, {});",
+             ctx.out, y[2], OW, ox, ox, dx[size_t(ox)], dx[size_t(ox)], zy, n.quant->act_min, n.quant->act_max);
+      ++ox;
+    }
+  }
 }
 
 void emit_int8_global_avg_pool(KernelEmitContext &ctx) {
