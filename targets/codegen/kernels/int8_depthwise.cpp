@@ -46,7 +46,7 @@ void emit_int8_rows(KernelEmitContext &ctx) {
   w.line("memset(xpad, {}, {});", zx, rw * ph);
   w.line("for (iy = 0; iy < {}; ++iy) memcpy(xpad + (iy + {}) * {} + {}, xc + iy * {}, {});", d.H, a.pads[0], rw,
          a.pads[1], d.W, d.W);
-  for (int64_t k = 0; k < taps; ++k) w.line("const int32_t w{} = wt[m * {} + {}];", k, taps, k);
+  for (int64_t k = 0; k < taps; ++k) w.line("const int16_t w{} = (int16_t)wt[m * {} + {}];", k, taps, k);
   auto row = w.block("for (int oy = 0; oy < {}; ++oy)", d.OH);
   w.line("int ox;");
   w.line("for (ox = 0; ox < {}; ++ox) acc[ox] = bias[m];", padded);
@@ -54,7 +54,7 @@ void emit_int8_rows(KernelEmitContext &ctx) {
     auto tap_row = w.block("");
     w.line("const int8_t *restrict in = xpad + (oy * {} + {}) * {};", a.stride[0], ky * a.dilation[0], rw);
     for (int64_t kx = 0; kx < d.KW; ++kx)
-      w.line("for (ox = 0; ox < {}; ++ox) acc[ox] += ((int32_t)in[ox * {} + {}] - {}) * w{};", padded, a.stride[1],
+      w.line("for (ox = 0; ox < {}; ++ox) acc[ox] += (int16_t)(in[ox * {} + {}] - {}) * w{};", padded, a.stride[1],
              kx * a.dilation[1], zx, ky * d.KW + kx);
   }
   auto store = [&](const std::string &dst, const std::string &from, const std::string &res) {
