@@ -136,7 +136,7 @@ bool quantize_int8(Graph &g, const PassContext &ctx) {
   for (Node &n : original) {
     // An epilogue other than a clamp (sigmoid, hard_swish, ...) has no int8 form: such a layer stays in float.
     const Activation act = n.attrs.activation;
-    const bool int8 = has_int8_kernel(n.op) &&
+    const bool int8 = has_int8_kernel(n.op) && !ctx.quantize->keep_float.count(n.name) &&
                       (act == Activation::None || act == Activation::Relu || act == Activation::Relu6);
     for (ValueId &in : n.inputs)
       if (!g.is_constant(in) && is_int8[size_t(in)] != int8) in = border(in, int8);
