@@ -10,6 +10,13 @@ std::string describe(const ConvSchedule &s) {
     case ConvKernel::Depthwise: return "depthwise";
     case ConvKernel::Direct: return fmt::format("direct(channels={})", s.direct_channels);
     case ConvKernel::Gemm: break;
+    case ConvKernel::Int8Rows: return fmt::format("int8_rows(workspace={})", s.workspace_floats);
+    case ConvKernel::Int8Gemm: {
+      static const char *const dots[] = {"i16_pairs", "u8_quads", "i16_lanes"};
+      const Int8GemmSchedule &q = s.int8;
+      return fmt::format("int8_gemm(tile={}x{}/{}, {}{}, workspace={})", q.mr, q.nr, q.nr_tail,
+                         dots[static_cast<int>(q.dot)], q.im2col_bytes ? ", im2col" : "", s.workspace_floats);
+    }
   }
   const GemmSchedule &g = s.gemm;
   std::string text = fmt::format("gemm(tile={}x{}/{}", g.mr, g.nr, g.nr_tail);

@@ -12,6 +12,32 @@ enum class ConvKernel {
   Depthwise,  // one channel per group: weights in registers, one plane at a time
   Direct,     // any other conv, one output row at a time, `direct_channels` output channels together
   Gemm,       // packed GEMM per group: register tile mr x nr over compile-time weight panels
+  Int8Gemm,   // int8 conv as a SIMD integer GEMM per group (Int8GemmSchedule; docs/quantization.md)
+  Int8Rows,   // int8 depthwise conv by output rows: int32 row sums tap by tap, requantized in the int8 dialect
+};
+
+// How the SIMD int8 GEMM multiplies int8 inputs by int8 weights into int32 sums, exactly (the target's
+// Int8Dialect spells it, targets/int8_dialect.h).
+enum class Int8Dot {
+  I16Pairs,  // x86 AVX2 / AVX-512BW: (x - z) as int16 pairs, vpmaddwd (int16 products summed in int32: exact)
+  U8Quads,   // x86 AVX-512 VNNI: x + 128 as u8 quads, vpdpbusd; the bias absorbs (z + 128) * sum(w)
+  I16Lanes,  // NEON: (x - z) as int16, one multiply-accumulate long (smlal) per tap
+};
+
+// The int8 GEMM of a conv with two or more output channels per group (ConvKernel::Int8Gemm): per group and pixel
+// tile, the K x nr input tile is packed once into the workspace (k_step taps per 32-bit lane) and reused by every
+// mr-channel block.
+struct Int8GemmSchedule {
+  Int8Dot dot = Int8Dot::I16Pairs;
+  int64_t k_step = 2;   // taps one 32-bit lane of a dot product sums (2, 4 or 1)
+  int64_t lanes = 8;    // int32 accumulators per vector
+  int64_t mr = 0;       // output channels per register tile
+  int64_t nr = 0;       // pixels per register tile (a multiple of lanes)
+  int64_t nr_tail = 0;  // width of the plane's last, partial tile (0: nr divides the plane)
+  // A KxK conv's input is first gathered (im2col, padding as the zero point) into the workspace's first im2col_bytes,
+  // K = CG * KH * KW rows of the output plane; 0 for a 1x1 conv, whose input rows are read in place.
+  int64_t im2col_bytes = 0;
+  bool operator==(const Int8GemmSchedule &) const = default;
 };
 
 // Where a GEMM conv's K x nr input panel comes from.
@@ -47,7 +73,8 @@ struct ConvSchedule {
   ConvKernel kernel = ConvKernel::Direct;
   int64_t direct_channels = 1;   // ConvKernel::Direct: output channels computed together
   GemmSchedule gemm;             // ConvKernel::Gemm
-  int64_t workspace_floats = 0;  // arena scratch the kernel needs while it runs (placed by plan_memory)
+  Int8GemmSchedule int8;         // ConvKernel::Int8Gemm
+  int64_t workspace_floats = 0;  // arena scratch (4-byte words) the kernel needs while it runs (plan_memory)
   bool operator==(const ConvSchedule &) const = default;
 };
 

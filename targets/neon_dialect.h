@@ -3,9 +3,21 @@
 #pragma once
 #include <fmt/format.h>
 
+#include "targets/int8_dialect.h"
 #include "targets/target_desc.h"
 
 namespace shufflec {
+namespace runtime_files {
+extern const std::string_view shufflec_int8_neon_h;
+}  // namespace runtime_files
+
+// The SIMD int8 GEMM's dialect on both NEON targets: (x - z) as int16, one smlal per tap (runtime/shufflec_int8_neon.h).
+inline const Int8Dialect &neon_int8_dialect() {
+  static const Int8Dialect d(Int8Dot::I16Lanes, 4, {"int32x4_t", "int16x4_t", "int16_t"},
+                             std::string(runtime_files::shufflec_int8_neon_h), "defined(__ARM_NEON)",
+                             "compile with NEON enabled", 1024);
+  return d;
+}
 
 class NeonDialect final : public VectorDialect {
  public:

@@ -24,10 +24,11 @@ std::set<std::string> split_features(const std::string &list) {
 
 constexpr const char *kAvx512Features = "avx512f,avx512bw,avx512vl";
 
-// x86-64 has two ISA levels: AVX-512 (F, BW and VL, all three or none) and AVX2 + FMA.
+// x86-64 has two ISA levels: AVX-512 (F, BW and VL, all three or none; with VNNI, +avx512vnni, int8 convs use
+// vpdpbusd) and AVX2 + FMA.
 TargetDesc x86_64_from_features(const std::set<std::string> &features, const std::string &spec) {
   const int avx512 = int(features.count("avx512f") + features.count("avx512bw") + features.count("avx512vl"));
-  if (avx512 == 3) return x86_64_avx512_target();
+  if (avx512 == 3) return x86_64_avx512_target(features.count("avx512vnni") > 0);
   if (avx512 > 0)
     throw UserError("", "", fmt::format("target '{}': the AVX-512 target needs all of the features {} (e.g. "
                                         "x86_64-linux-gnu+{})", spec, kAvx512Features, kAvx512Features));

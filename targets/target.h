@@ -8,7 +8,7 @@ namespace shufflec {
 
 TargetDesc portable_c_target();
 TargetDesc x86_64_target();
-TargetDesc x86_64_avx512_target();
+TargetDesc x86_64_avx512_target(bool vnni = false);  // vnni: +avx512vnni, int8 convs use vpdpbusd
 TargetDesc aarch64_target();
 TargetDesc armv7_target();
 TargetDesc cortex_m_target();

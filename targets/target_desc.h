@@ -8,6 +8,8 @@
 
 namespace shufflec {
 
+class Int8Dialect;  // targets/int8_dialect.h
+
 // How a SIMD target spells vector operations in C. Each operation is a typed method over the C expressions of its
 // operands, written with compile-time checked format strings in the target's file, so a malformed pattern fails when
 // shufflec is built, not when a model is compiled.
@@ -56,6 +58,7 @@ struct TargetDesc {
   // targets/codegen/kernels/int8_conv_dual_mac.cpp).
   bool int8_dual_mac = false;
   const VectorDialect *simd = nullptr;  // nullptr: portable C only (a static object owned by the target's file)
+  const Int8Dialect *int8 = nullptr;    // the SIMD int8 GEMM's dialect; nullptr: portable int8 kernels only
 };
 
 }  // namespace shufflec

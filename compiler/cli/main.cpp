@@ -1,5 +1,6 @@
 // The shufflec command line: compile, run, info, compare, convert, flags, diff, profile. User errors print one line
 // and exit 1.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <cmath>
@@ -60,6 +61,7 @@ commands:
                                 int8 post-training quantization (docs/quantization.md), calibrated on the samples
                                 in FILE.npy (stacked on the batch axis) or the .npy files of DIR; <prefix>_run stays
                                 float in, float out. Also on 'run' (the int8 reference interpreter) and 'info'.
+        --keep-float=NODE,...   with --quantize: keep these layers in fp32 (dequantize/quantize around them)
   run MODEL --input FILE --output FILE
       Run MODEL on the reference interpreter. Files are float32 .npy or raw little-endian .bin.
   info MODEL [--memory [--target T]]
@@ -104,7 +106,8 @@ Args parse_args(int argc, char **argv) {
                                                    "--passes",    "--no-pass",    "--ram-budget", "--flash-budget",
                                                    "--emit",      "--test-expect", "--input-shape",
                                                    "--reference", "--runs",       "--quantize",
-                                                   "--calibration", "--calibration-method", "--weights"};
+                                                   "--calibration", "--calibration-method", "--weights",
+                                                   "--keep-float"};
   static const std::set<std::string> flags = {"--emit-test", "--memory", "--debug-taps"};
   Args a;
   for (int i = 1; i < argc; ++i) {
@@ -183,6 +186,7 @@ std::optional<QuantizeRequest> quantize_request(const Args &a, const Graph &g) {
   if (!a.options.count("--quantize")) {
     if (a.options.count("--calibration") || a.options.count("--calibration-method"))
       throw UserError("", "", "--calibration needs --quantize int8");
+    if (a.options.count("--keep-float")) throw UserError("", "", "--keep-float needs --quantize int8");
     return std::nullopt;
   }
   if (a.options.at("--quantize") != "int8")
@@ -190,6 +194,17 @@ std::optional<QuantizeRequest> quantize_request(const Args &a, const Graph &g) {
   QuantizeRequest request;
   if (a.options.count("--calibration-method"))
     request.method = parse_calibration_method(a.options.at("--calibration-method"));
+  if (a.options.count("--keep-float")) {
+    const std::string &list = a.options.at("--keep-float");
+    for (size_t start = 0; start <= list.size();) {
+      const size_t comma = std::min(list.find(',', start), list.size());
+      const std::string name = list.substr(start, comma - start);
+      const bool known = std::any_of(g.nodes.begin(), g.nodes.end(), [&](const Node &n) { return n.name == name; });
+      if (!known) throw UserError(g.source, name, "--keep-float names no node of this model");
+      request.keep_float.insert(name);
+      start = comma + 1;
+    }
+  }
   request.samples = load_calibration(need(a, "--calibration"), g.shape(g.input));
   return request;
 }

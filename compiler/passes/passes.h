@@ -12,6 +12,7 @@
 namespace shufflec {
 
 struct QuantizeRequest;  // compiler/quantize/calibration.h
+struct ConvDims;         // ir/ops/conv2d.h
 
 struct PassContext {
   TargetDesc target = portable_c_target();
@@ -26,6 +27,8 @@ bool absorb_channel_shuffle(Graph &g, const PassContext &ctx);
 bool eliminate_concat(Graph &g, const PassContext &ctx);
 bool schedule_convs(Graph &g, const PassContext &ctx);
 bool quantize_int8(Graph &g, const PassContext &ctx);  // compiler/quantize/quantize_pass.cpp
+// The schedule of an int8 conv (set by quantize_int8; schedule_convs.cpp): the SIMD int8 GEMM, or none (portable).
+std::optional<ConvSchedule> schedule_int8_conv(const ConvDims &d, const Attrs &a, const PassContext &ctx);
 
 struct Pass {
   const char *name;

@@ -14,6 +14,7 @@
 
 #include "compiler/passes/passes.h"
 #include "ir/ops/conv2d.h"
+#include "targets/int8_dialect.h"
 
 namespace shufflec {
 
@@ -135,6 +136,46 @@ ConvSchedule schedule_conv(const ConvDims &d, const Attrs &a, const PassContext 
 }
 
 }  // namespace
+
+// An int8 conv with two or more output channels per group becomes the SIMD int8 GEMM when the target has an int8
+// dialect: the float GEMM's register tile rule (NR = gemm_pixel_vectors vectors of int32 lanes, capped at the plane;
+// MR from the registers left), and a workspace holding one packed K x NR input tile, after (KxK convs) the group's
+// im2col matrix, K x OH*OW bytes, when that stays within kMaxInt8Im2colBytes. Otherwise (and with tiling off) the
+// portable int8 kernel, which needs no schedule. A depthwise conv gets the row kernel (ConvKernel::Int8Rows).
+constexpr int64_t kMaxInt8Im2colBytes = 1 << 20;
+std::optional<ConvSchedule> schedule_int8_conv(const ConvDims &d, const Attrs &a, const PassContext &ctx) {
+  const Int8Dialect *int8 = ctx.target.int8;
+  const int64_t K = d.CG * d.KH * d.KW, im2col = is_pointwise_conv(d, a) ? 0 : (K * d.OH * d.OW + 63) / 64 * 64;
+  if (!ctx.tiling || !int8) return std::nullopt;
+  if (d.CG == 1 && d.MG == 1) {  // depthwise
+    // Scratch: the channel's input padded with its zero point, wide enough for whole vectors of output columns.
+    const int64_t lanes = int8->lanes(), padded = (d.OW + lanes - 1) / lanes * lanes;
+    const int64_t rw = std::max((padded - 1) * a.stride[1] + (d.KW - 1) * a.dilation[1] + 1, a.pads[1] + d.W);
+    const int64_t ph = std::max((d.OH - 1) * a.stride[0] + (d.KH - 1) * a.dilation[0] + 1, a.pads[0] + d.H);
+    ConvSchedule rows;
+    rows.kernel = ConvKernel::Int8Rows;
+    rows.workspace_floats = (rw * ph + 3) / 4;
+    return rows;
+  }
+  if (d.MG < 2 || im2col > kMaxInt8Im2colBytes) return std::nullopt;
+  const int64_t lanes = int8->lanes(), pixels = d.OH * d.OW, regs = ctx.target.vector_registers;
+  const int64_t vectors = std::min<int64_t>(std::max<int64_t>(ctx.target.gemm_pixel_vectors, 1),
+                                            (pixels + lanes - 1) / lanes);
+  ConvSchedule s;
+  s.kernel = ConvKernel::Int8Gemm;
+  Int8GemmSchedule &q = s.int8;
+  q.dot = int8->dot();
+  q.k_step = int8->k_step();
+  q.lanes = lanes;
+  q.mr = std::clamp<int64_t>((regs - vectors - 2) / vectors, 1, std::min<int64_t>(ctx.target.gemm_max_channels, d.MG));
+  q.nr = vectors * lanes;
+  const int64_t tail = pixels % q.nr;
+  q.nr_tail = (tail + lanes - 1) / lanes * lanes;
+  q.im2col_bytes = im2col;
+  const int64_t panel_bytes = (K + q.k_step - 1) / q.k_step * q.k_step * q.nr * (q.dot == Int8Dot::U8Quads ? 1 : 2);
+  s.workspace_floats = (im2col + panel_bytes + 3) / 4;
+  return s;
+}
 
 bool schedule_convs(Graph &g, const PassContext &ctx) {
   bool changed = false;

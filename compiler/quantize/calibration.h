@@ -2,6 +2,7 @@
 // range on them, measured with the fp32 reference interpreter on the optimised graph.
 #pragma once
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ enum class CalibrationMethod {
 struct QuantizeRequest {
   std::vector<Tensor> samples;  // each shaped like the graph input
   CalibrationMethod method = CalibrationMethod::Mse;
+  // --keep-float NODE,...: layers (names as the model gives them; a BN or ReLU fused into a conv goes with the conv)
+  // left in fp32, between dequantize and quantize.
+  std::set<std::string> keep_float;
 };
 
 // Reads FILE.npy (samples stacked on the batch axis) or every *.npy of a folder (in name order) and splits them into

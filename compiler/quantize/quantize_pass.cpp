@@ -136,7 +136,7 @@ bool quantize_int8(Graph &g, const PassContext &ctx) {
   for (Node &n : original) {
     // An epilogue other than a clamp (sigmoid, hard_swish, ...) has no int8 form: such a layer stays in float.
     const Activation act = n.attrs.activation;
-    const bool int8 = has_int8_kernel(n.op) &&
+    const bool int8 = has_int8_kernel(n.op) && !ctx.quantize->keep_float.count(n.name) &&
                       (act == Activation::None || act == Activation::Relu || act == Activation::Relu6);
     for (ValueId &in : n.inputs)
       if (!g.is_constant(in) && is_int8[size_t(in)] != int8) in = border(in, int8);
@@ -165,7 +165,9 @@ bool quantize_int8(Graph &g, const PassContext &ctx) {
   for (Node &n : g.nodes) {
     if (!n.quant) continue;
     n.quant = node_params(g, n);
-    n.schedule.reset();  // the int8 conv kernel is one direct loop nest: no tiling, no scratch (SIMD: later work)
+    // The int8 kernel: the SIMD int8 GEMM or the portable loop nest (schedule_int8_conv, schedule_convs.cpp).
+    n.schedule.reset();
+    if (n.op == OpKind::Conv2d) n.schedule = schedule_int8_conv(conv_dims(g, n), n.attrs, ctx);
   }
   return true;
 }

@@ -9,7 +9,7 @@ TargetDesc armv7_target() {
   static const NeonDialect neon(/*fused=*/false, "compile with -mfpu=neon -mfloat-abi=hard");
   return TargetDesc{.name = "armv7", .triple = "armv7a-linux-gnueabihf", .cflags = {"-mfpu=neon", "-mfloat-abi=hard"},
                     .l1_bytes = 32 * 1024, .l2_bytes = 256 * 1024, .vector_floats = 4, .vector_registers = 16,
-                    .simd = &neon};
+                    .simd = &neon, .int8 = &neon_int8_dialect()};
 }
 
 }  // namespace shufflec

@@ -10,6 +10,7 @@
 #include "targets/c/stack_bound.h"
 #include "targets/c/taps.h"
 #include "targets/codegen/kernel_table.h"
+#include "targets/int8_dialect.h"
 
 namespace shufflec {
 namespace runtime_files {
@@ -294,6 +295,12 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
     w.line("#endif");
     w.line("#include {}", simd->header());
   }
+  if (const Int8Dialect *int8 = opts.target.int8; quantized && int8) {  // the SIMD int8 GEMM's helpers
+    w.line("#if !({})", int8->guard());
+    w.line("#error \"{}.c was generated for target {}: {}\"", p, opts.target.name, int8->guard_hint());
+    w.line("#endif");
+    w.raw(int8->runtime());
+  }
   w.blank();
   if (opts.external_weights) {
     // The kernels read `sc_weights.f + N` as with a compiled-in blob; here that is the caller's blob, which every
@@ -375,8 +382,7 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
     args.push_back(pointer(n.output));
     if (const Storage &ws = plan.workspaces[i]; ws.size > 0) {
       ctx.workspace = "ws";
-      params.push_back("float *restrict " + ctx.workspace);
-      SHUFFLEC_ASSERT(!quantized);  // int8 layers have no scratch
+      params.push_back((n.quant ? "void *restrict " : "float *restrict ") + ctx.workspace);  // int8: the kernel's type
       args.push_back(ws.offset ? fmt::format("(a + {})", ws.offset) : "a");
     }
     if (opts.external_weights) {

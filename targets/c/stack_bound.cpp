@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ir/diagnostics.h"
+#include "targets/int8_dialect.h"
 
 namespace shufflec {
 namespace {
@@ -226,8 +227,10 @@ class FrameScanner {
       return;
     if (intrinsics_.count(name))
       bytes_ += kIntrinsicVectorSlots * round_up(target_.simd->width() * 4, kSlotAlign);
+    else if (target_.int8 && Int8Dialect::is_helper(name))  // the SIMD int8 helpers (runtime/shufflec_int8_<isa>.h)
+      callee_bytes_ = std::max(callee_bytes_, target_.int8->helper_stack_bytes());
     else
-      callee_bytes_ = kLibraryCallBytes;
+      callee_bytes_ = std::max(callee_bytes_, kLibraryCallBytes);
   }
 
   std::vector<std::string> t_;

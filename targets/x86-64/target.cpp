@@ -2,10 +2,21 @@
 // (Skylake-SP and later, Zen 4 and 5): 16-float vectors, 32 registers.
 #include <fmt/format.h>
 
+#include "targets/int8_dialect.h"
 #include "targets/target.h"
 
 namespace shufflec {
+namespace runtime_files {
+extern const std::string_view shufflec_int8_x86_i16_h, shufflec_int8_avx2_h, shufflec_int8_avx512_h,
+    shufflec_int8_avx512_i16_h, shufflec_int8_avx512_vnni_h;
+}  // namespace runtime_files
 namespace {
+
+std::string concat(std::initializer_list<std::string_view> texts) {
+  std::string out;
+  for (std::string_view t : texts) out += t;
+  return out;
+}
 
 class Avx2Dialect final : public VectorDialect {
  public:
@@ -85,26 +96,52 @@ class Avx512Dialect final : public VectorDialect {
   }
 };
 
+// The SIMD int8 GEMM's dialects (targets/int8_dialect.h): int16 pairs and vpmaddwd on AVX2 and on AVX-512 without
+// VNNI; u8 quads and vpdpbusd with AVX-512 VNNI.
+const Int8Dialect &avx2_int8() {
+  namespace rt = runtime_files;
+  static const Int8Dialect d(Int8Dot::I16Pairs, 8, {"__m256i", "__m256i", "__m256i"},
+                             concat({rt::shufflec_int8_x86_i16_h, rt::shufflec_int8_avx2_h}), "defined(__AVX2__)",
+                             "compile with -mavx2 -mfma", 4096);
+  return d;
+}
+
+const Int8Dialect &avx512_int8(bool vnni) {
+  namespace rt = runtime_files;
+  static const Int8Dialect i16(Int8Dot::I16Pairs, 16, {"__m512i", "__m512i", "__m512i"},
+                               concat({rt::shufflec_int8_avx512_h, rt::shufflec_int8_x86_i16_h,
+                                       rt::shufflec_int8_avx512_i16_h}),
+                               "defined(__AVX512BW__)", "compile with -mavx512f -mavx512bw -mavx512vl -mavx2 -mfma",
+                               12288);
+  static const Int8Dialect quads(Int8Dot::U8Quads, 16, {"__m512i", "__m512i", "__m512i"},
+                                 concat({rt::shufflec_int8_avx512_h, rt::shufflec_int8_avx512_vnni_h}),
+                                 "defined(__AVX512VNNI__)", "compile with -mavx512vnni (the int8 kernels use vpdpbusd)",
+                                 12288);
+  return vnni ? quads : i16;
+}
+
 }  // namespace
 
-TargetDesc x86_64_avx512_target() {
+TargetDesc x86_64_avx512_target(bool vnni) {
   static const Avx512Dialect avx512;
   // 32 registers: GEMM tiles of 4 vectors (64 pixels) x 6 output channels (what the registers leave) keep 24
   // accumulators in flight, enough to cover the latency of two 512-bit FMA pipes. On Zen 5 this tile beat 12 x 32,
   // 8 x 48 and 24 x 16 by 3 to 10% on the ShuffleNets and MobileNet (bench, docs/targets.md). Planes of 48 pixels or
   // fewer get fewer vectors and more channels, up to 12. Caches: the smallest of the AVX-512 cores (32 KB L1D on
   // Skylake-SP and Zen 4, 1 MB L2 on all of them).
-  return TargetDesc{.name = "x86-64-avx512", .triple = "x86_64-linux-gnu",
-                    .cflags = {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma"}, .l1_bytes = 32 * 1024,
-                    .l2_bytes = 1024 * 1024, .vector_floats = 16, .vector_registers = 32, .gemm_pixel_vectors = 4,
-                    .gemm_max_channels = 12, .simd = &avx512};
+  TargetDesc t{.name = "x86-64-avx512", .triple = "x86_64-linux-gnu",
+               .cflags = {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx2", "-mfma"}, .l1_bytes = 32 * 1024,
+               .l2_bytes = 1024 * 1024, .vector_floats = 16, .vector_registers = 32, .gemm_pixel_vectors = 4,
+               .gemm_max_channels = 12, .simd = &avx512, .int8 = &avx512_int8(vnni)};
+  if (vnni) t.cflags.push_back("-mavx512vnni");  // with VNNI (Ice Lake, Zen 4 and later) int8 convs use vpdpbusd
+  return t;
 }
 
 TargetDesc x86_64_target() {
   static const Avx2Dialect avx2;
   return TargetDesc{.name = "x86-64", .triple = "x86_64-linux-gnu", .cflags = {"-mavx2", "-mfma"},
                     .l1_bytes = 32 * 1024, .l2_bytes = 256 * 1024, .vector_floats = 8, .vector_registers = 16,
-                    .simd = &avx2};
+                    .simd = &avx2, .int8 = &avx2_int8()};
 }
 
 }  // namespace shufflec

@@ -4,6 +4,7 @@
 // and that the int8 model stays close to the fp32 one.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -256,4 +257,36 @@ TEST_CASE("info --quantize: every int8 layer's scale, zero point and a finite SQ
       const double db = std::strtod(line.substr(line.find_last_of(' ') + 1).c_str(), nullptr);
       CHECK((db > 10.0 || line.find("exact") != std::string::npos));
     }
+}
+
+TEST_CASE("keep-float: the named layers stay fp32 between dequantize and quantize, and the C still equals the oracle") {
+  const Graph g = mini_shufflenet(13);
+  QuantizeRequest r = calibration(g, 3, 60);
+  r.keep_float = {"maxpool", "s1_c1"};
+  Graph q = g;
+  PipelineOptions p;
+  p.context.quantize = &r;
+  run_pipeline(q, p);
+  INFO(print_graph(q));
+  for (const std::string name : {"maxpool", "s1_c1"}) {
+    const auto it = std::find_if(q.nodes.begin(), q.nodes.end(), [&](const Node &n) { return n.name == name; });
+    REQUIRE(it != q.nodes.end());
+    CHECK(!it->quant.has_value());
+    CHECK(!q.value(it->output).is_int8());
+    const std::optional<NodeId> producer = q.producer(it->inputs[0]);
+    REQUIRE(producer.has_value());
+    CHECK(q.nodes[size_t(*producer)].op == OpKind::Dequantize);
+    bool requantized = false;  // a quantize node reads the float output
+    for (const Node &n : q.nodes) requantized |= n.op == OpKind::Quantize && n.inputs[0] == it->output;
+    CHECK(requantized);
+  }
+  const Tensor input = random_tensor(g.shape(g.input), 4321);
+  CHECK(sqnr_db(interpret(g, input), interpret_int8(q, input)) > 20.0);
+  // Bit for bit in C: a float max pool computes the same maxima in any order (the float conv's sums are not
+  // ordered like the interpreter's, so only the max pool is kept float here).
+  QuantizeRequest exact = calibration(g, 3, 60);
+  exact.keep_float = {"maxpool"};
+  const Graph compiled = check_bit_exact(g, exact, "keep_float");
+  for (const Node &n : compiled.nodes)
+    if (n.name == "maxpool") CHECK(!n.quant.has_value());
 }

@@ -26,6 +26,8 @@ void emit_Conv2d(KernelEmitContext &ctx) {
     case ConvKernel::Direct:
       return emit_conv_direct(ctx, d, {has_bias, has_residual, emit_channel_map(ctx.w, ctx.node.attrs)},
                               s.direct_channels);
+    case ConvKernel::Int8Gemm:
+    case ConvKernel::Int8Rows: SHUFFLEC_ASSERT(!"an int8 schedule on a float conv"); return;
   }
 }
 

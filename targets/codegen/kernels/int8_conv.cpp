@@ -1,6 +1,7 @@
 // int8 conv2d and dense (docs/quantization.md): int32 sums of (x - zero point) * int8 weight, per output channel
 // requantization, the fused ReLU as the clamp. Output channel m is stored at the absorbed shuffle's position
-// (a store map table). Portable C, one direct loop nest; the SIMD int8 kernels are later work.
+// (a store map table). Portable C, one direct loop nest; a 1x1 conv the schedule made an Int8Gemm goes to the SIMD
+// int8 GEMM (int8_gemm.cpp).
 #include "ir/ops/conv2d.h"
 #include "targets/codegen/c_text.h"
 #include "targets/codegen/kernel_table.h"
@@ -35,7 +36,17 @@ void declare_tables(KernelEmitContext &ctx, const std::vector<Int8Table> &tables
 
 }  // namespace
 
+void emit_int8_gemm(KernelEmitContext &ctx);
+void emit_int8_rows(KernelEmitContext &ctx);
+std::vector<Int8Table> int8_gemm_tables(const Graph &g, const Node &n);
+
+namespace {
+bool is_int8_gemm(const Node &n) { return n.schedule && n.schedule->kernel == ConvKernel::Int8Gemm; }
+}  // namespace
+
 void emit_int8_conv2d(KernelEmitContext &ctx) {
+  if (is_int8_gemm(ctx.node)) return emit_int8_gemm(ctx);  // the SIMD int8 GEMM (int8_gemm.cpp)
+  if (ctx.node.schedule && ctx.node.schedule->kernel == ConvKernel::Int8Rows) return emit_int8_rows(ctx);
   const Graph &g = ctx.graph;
   const Node &n = ctx.node;
   const ConvDims d = conv_dims(g, n);
@@ -98,6 +109,8 @@ void emit_int8_dense(KernelEmitContext &ctx) {
   w.line("{}[n * {} + m] = (int8_t)sc_clamp(acc, {}, {});", ctx.out, M, n.quant->act_min, n.quant->act_max);
 }
 
-std::vector<Int8Table> int8_conv_tables(const Node &n) { return weight_tables(n); }
+std::vector<Int8Table> int8_conv_tables(const Graph &g, const Node &n) {
+  return is_int8_gemm(n) ? int8_gemm_tables(g, n) : weight_tables(n);
+}
 
 }  // namespace shufflec::kernels

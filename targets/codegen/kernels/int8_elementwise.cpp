@@ -11,7 +11,7 @@ void emit_int8_conv2d(KernelEmitContext &ctx);
 void emit_int8_dense(KernelEmitContext &ctx);
 void emit_int8_pool(KernelEmitContext &ctx);
 void emit_int8_global_avg_pool(KernelEmitContext &ctx);
-std::vector<Int8Table> int8_conv_tables(const Node &n);
+std::vector<Int8Table> int8_conv_tables(const Graph &g, const Node &n);
 std::vector<Int8Table> int8_pool_tables(const Node &n);
 
 namespace {
@@ -104,10 +104,10 @@ void emit_int8(KernelEmitContext &ctx) {
   }
 }
 
-std::vector<Int8Table> int8_tables(const Graph &, const Node &n) {
+std::vector<Int8Table> int8_tables(const Graph &g, const Node &n) {
   switch (n.op) {
     case OpKind::Conv2d:
-    case OpKind::Dense: return int8_conv_tables(n);
+    case OpKind::Dense: return int8_conv_tables(g, n);
     case OpKind::AvgPool: return int8_pool_tables(n);
     default: return {};
   }
