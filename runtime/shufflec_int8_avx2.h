@@ -7,16 +7,16 @@ typedef __m256i sc_vacc;
 typedef __m256i sc_vin;
 typedef __m256i sc_vw;
 
-static inline sc_vacc sc_v_splat(int32_t v) { return _mm256_set1_epi32(v); }
-static inline sc_vin sc_v_load(const int16_t *p) { return _mm256_loadu_si256((const __m256i *)(const void *)p); }
-static inline sc_vw sc_v_weight(int32_t word) { return _mm256_set1_epi32(word); }
-static inline sc_vacc sc_v_load_i32(const int32_t *p) { return _mm256_loadu_si256((const __m256i *)(const void *)p); }
-static inline sc_vacc sc_v_dot(sc_vacc acc, sc_vin x, sc_vw w) {
+static SC_MAYBE_UNUSED inline sc_vacc sc_v_splat(int32_t v) { return _mm256_set1_epi32(v); }
+static SC_MAYBE_UNUSED inline sc_vin sc_v_load(const int16_t *p) { return _mm256_loadu_si256((const __m256i *)(const void *)p); }
+static SC_MAYBE_UNUSED inline sc_vw sc_v_weight(int32_t word) { return _mm256_set1_epi32(word); }
+static SC_MAYBE_UNUSED inline sc_vacc sc_v_load_i32(const int32_t *p) { return _mm256_loadu_si256((const __m256i *)(const void *)p); }
+static SC_MAYBE_UNUSED inline sc_vacc sc_v_dot(sc_vacc acc, sc_vin x, sc_vw w) {
   return _mm256_add_epi32(acc, _mm256_madd_epi16(x, w));
 }
 
 /* sc_requantize(x, mult, shift) in each lane. */
-static inline __m256i sc_v_requantize(__m256i x, int32_t mult, int32_t shift) {
+static SC_MAYBE_UNUSED inline __m256i sc_v_requantize(__m256i x, int32_t mult, int32_t shift) {
   const __m256i nudge = _mm256_set1_epi64x((long long)1 << 30), m = _mm256_set1_epi32(mult);
   __m256i even, odd;
   if (shift > 0) {
@@ -40,19 +40,19 @@ static inline __m256i sc_v_requantize(__m256i x, int32_t mult, int32_t shift) {
 }
 
 /* Clamps y to [lo, hi] (inside [-128, 127], so narrowing is exact) and stores its 8 lanes as int8. */
-static inline void sc_v_clamp_store(int8_t *dst, __m256i y, int32_t lo, int32_t hi) {
+static SC_MAYBE_UNUSED inline void sc_v_clamp_store(int8_t *dst, __m256i y, int32_t lo, int32_t hi) {
   __m128i w;
   y = _mm256_min_epi32(_mm256_max_epi32(y, _mm256_set1_epi32(lo)), _mm256_set1_epi32(hi));
   w = _mm_packs_epi32(_mm256_castsi256_si128(y), _mm256_extracti128_si256(y, 1));
   _mm_storel_epi64((__m128i *)(void *)dst, _mm_packs_epi16(w, w));
 }
 
-static inline void sc_v_requantize_store(int8_t *dst, sc_vacc acc, int32_t mult, int32_t shift, int32_t zero_point,
+static SC_MAYBE_UNUSED inline void sc_v_requantize_store(int8_t *dst, sc_vacc acc, int32_t mult, int32_t shift, int32_t zero_point,
                                          int32_t lo, int32_t hi) {
   sc_v_clamp_store(dst, _mm256_add_epi32(sc_v_requantize(acc, mult, shift), _mm256_set1_epi32(zero_point)), lo, hi);
 }
 
-static inline void sc_v_requantize_residual_store(int8_t *dst, sc_vacc acc, int32_t mult, int32_t shift,
+static SC_MAYBE_UNUSED inline void sc_v_requantize_residual_store(int8_t *dst, sc_vacc acc, int32_t mult, int32_t shift,
                                                   int32_t zero_point, int32_t lo, int32_t hi, const int8_t *res,
                                                   int32_t res_zero_point, int32_t res_mult, int32_t res_shift) {
   const __m256i r = _mm256_sub_epi32(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)res)),

@@ -6,12 +6,12 @@ typedef __m512i sc_vacc;
 typedef __m512i sc_vin;
 typedef __m512i sc_vw;
 
-static inline sc_vacc sc_v_splat(int32_t v) { return _mm512_set1_epi32(v); }
-static inline sc_vw sc_v_weight(int32_t word) { return _mm512_set1_epi32(word); }
-static inline sc_vacc sc_v_load_i32(const int32_t *p) { return _mm512_loadu_si512((const void *)p); }
+static SC_MAYBE_UNUSED inline sc_vacc sc_v_splat(int32_t v) { return _mm512_set1_epi32(v); }
+static SC_MAYBE_UNUSED inline sc_vw sc_v_weight(int32_t word) { return _mm512_set1_epi32(word); }
+static SC_MAYBE_UNUSED inline sc_vacc sc_v_load_i32(const int32_t *p) { return _mm512_loadu_si512((const void *)p); }
 
 /* sc_requantize(x, mult, shift) in each lane. */
-static inline __m512i sc_v_requantize(__m512i x, int32_t mult, int32_t shift) {
+static SC_MAYBE_UNUSED inline __m512i sc_v_requantize(__m512i x, int32_t mult, int32_t shift) {
   const __m512i nudge = _mm512_set1_epi64((long long)1 << 30), m = _mm512_set1_epi32(mult);
   const __m512i one = _mm512_set1_epi32(1);
   __m512i even, odd;
@@ -37,17 +37,17 @@ static inline __m512i sc_v_requantize(__m512i x, int32_t mult, int32_t shift) {
 }
 
 /* Clamps y to [lo, hi] (inside [-128, 127], so narrowing is exact) and stores its 16 lanes as int8. */
-static inline void sc_v_clamp_store(int8_t *dst, __m512i y, int32_t lo, int32_t hi) {
+static SC_MAYBE_UNUSED inline void sc_v_clamp_store(int8_t *dst, __m512i y, int32_t lo, int32_t hi) {
   y = _mm512_min_epi32(_mm512_max_epi32(y, _mm512_set1_epi32(lo)), _mm512_set1_epi32(hi));
   _mm_storeu_si128((__m128i *)(void *)dst, _mm512_cvtepi32_epi8(y));
 }
 
-static inline void sc_v_requantize_store(int8_t *dst, sc_vacc acc, int32_t mult, int32_t shift, int32_t zero_point,
+static SC_MAYBE_UNUSED inline void sc_v_requantize_store(int8_t *dst, sc_vacc acc, int32_t mult, int32_t shift, int32_t zero_point,
                                          int32_t lo, int32_t hi) {
   sc_v_clamp_store(dst, _mm512_add_epi32(sc_v_requantize(acc, mult, shift), _mm512_set1_epi32(zero_point)), lo, hi);
 }
 
-static inline void sc_v_requantize_residual_store(int8_t *dst, sc_vacc acc, int32_t mult, int32_t shift,
+static SC_MAYBE_UNUSED inline void sc_v_requantize_residual_store(int8_t *dst, sc_vacc acc, int32_t mult, int32_t shift,
                                                   int32_t zero_point, int32_t lo, int32_t hi, const int8_t *res,
                                                   int32_t res_zero_point, int32_t res_mult, int32_t res_shift) {
   const __m512i r = _mm512_sub_epi32(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(const void *)res)),

@@ -3,10 +3,10 @@
  * (zero_point + 128) * sum(w) from the bias, so the sum equals the interpreter's sum of (x - zero_point) * w.
  * Element (k, p) of a tile `nr` pixels wide is at ((k / 4) * nr + p) * 4 + k % 4; rows past K and pixels past
  * `count` hold 0 (their weights are 0, or their sums are not stored). */
-static inline sc_vin sc_v_load(const uint8_t *p) { return _mm512_loadu_si512((const void *)p); }
-static inline sc_vacc sc_v_dot(sc_vacc acc, sc_vin x, sc_vw w) { return _mm512_dpbusd_epi32(acc, x, w); }
+static SC_MAYBE_UNUSED inline sc_vin sc_v_load(const uint8_t *p) { return _mm512_loadu_si512((const void *)p); }
+static SC_MAYBE_UNUSED inline sc_vacc sc_v_dot(sc_vacc acc, sc_vin x, sc_vw w) { return _mm512_dpbusd_epi32(acc, x, w); }
 
-static inline void sc_v_pack(uint8_t *dst, const int8_t *x, int plane, int K, int nr, int count, int zero_point) {
+static SC_MAYBE_UNUSED inline void sc_v_pack(uint8_t *dst, const int8_t *x, int plane, int K, int nr, int count, int zero_point) {
   const __m128i flip = _mm_set1_epi8((char)-128);
   int k, p, j;
   (void)zero_point;

@@ -8,13 +8,13 @@ typedef int32x4_t sc_vacc;
 typedef int16x4_t sc_vin;
 typedef int16_t sc_vw;
 
-static inline sc_vacc sc_v_splat(int32_t v) { return vdupq_n_s32(v); }
-static inline sc_vin sc_v_load(const int16_t *p) { return vld1_s16(p); }
-static inline sc_vw sc_v_weight(int32_t word) { return (int16_t)word; }
-static inline sc_vacc sc_v_load_i32(const int32_t *p) { return vld1q_s32(p); }
-static inline sc_vacc sc_v_dot(sc_vacc acc, sc_vin x, sc_vw w) { return vmlal_n_s16(acc, x, w); }
+static SC_MAYBE_UNUSED inline sc_vacc sc_v_splat(int32_t v) { return vdupq_n_s32(v); }
+static SC_MAYBE_UNUSED inline sc_vin sc_v_load(const int16_t *p) { return vld1_s16(p); }
+static SC_MAYBE_UNUSED inline sc_vw sc_v_weight(int32_t word) { return (int16_t)word; }
+static SC_MAYBE_UNUSED inline sc_vacc sc_v_load_i32(const int32_t *p) { return vld1q_s32(p); }
+static SC_MAYBE_UNUSED inline sc_vacc sc_v_dot(sc_vacc acc, sc_vin x, sc_vw w) { return vmlal_n_s16(acc, x, w); }
 
-static inline void sc_v_pack(int16_t *dst, const int8_t *x, int plane, int K, int nr, int count, int zero_point) {
+static SC_MAYBE_UNUSED inline void sc_v_pack(int16_t *dst, const int8_t *x, int plane, int K, int nr, int count, int zero_point) {
   const int16x8_t z = vdupq_n_s16((int16_t)zero_point);
   int k, p;
   for (k = 0; k < K; ++k) {
@@ -26,7 +26,7 @@ static inline void sc_v_pack(int16_t *dst, const int8_t *x, int plane, int K, in
 }
 
 /* sc_requantize(x, mult, shift) in each lane. */
-static inline int32x4_t sc_v_requantize(int32x4_t x, int32_t mult, int32_t shift) {
+static SC_MAYBE_UNUSED inline int32x4_t sc_v_requantize(int32x4_t x, int32_t mult, int32_t shift) {
   x = vqrdmulhq_s32(vqshlq_s32(x, vdupq_n_s32(shift > 0 ? shift : 0)), vdupq_n_s32(mult));
   if (shift < 0) {
     const int32x4_t right = vdupq_n_s32(shift);
@@ -36,7 +36,7 @@ static inline int32x4_t sc_v_requantize(int32x4_t x, int32_t mult, int32_t shift
 }
 
 /* Clamps y to [lo, hi] (inside [-128, 127], so narrowing is exact) and stores its 4 lanes as int8. */
-static inline void sc_v_clamp_store(int8_t *dst, int32x4_t y, int32_t lo, int32_t hi) {
+static SC_MAYBE_UNUSED inline void sc_v_clamp_store(int8_t *dst, int32x4_t y, int32_t lo, int32_t hi) {
   int8_t bytes[8];
   int16x4_t h;
   y = vminq_s32(vmaxq_s32(y, vdupq_n_s32(lo)), vdupq_n_s32(hi));
@@ -45,12 +45,12 @@ static inline void sc_v_clamp_store(int8_t *dst, int32x4_t y, int32_t lo, int32_
   memcpy(dst, bytes, 4);
 }
 
-static inline void sc_v_requantize_store(int8_t *dst, sc_vacc acc, int32_t mult, int32_t shift, int32_t zero_point,
+static SC_MAYBE_UNUSED inline void sc_v_requantize_store(int8_t *dst, sc_vacc acc, int32_t mult, int32_t shift, int32_t zero_point,
                                          int32_t lo, int32_t hi) {
   sc_v_clamp_store(dst, vaddq_s32(sc_v_requantize(acc, mult, shift), vdupq_n_s32(zero_point)), lo, hi);
 }
 
-static inline void sc_v_requantize_residual_store(int8_t *dst, sc_vacc acc, int32_t mult, int32_t shift,
+static SC_MAYBE_UNUSED inline void sc_v_requantize_residual_store(int8_t *dst, sc_vacc acc, int32_t mult, int32_t shift,
                                                   int32_t zero_point, int32_t lo, int32_t hi, const int8_t *res,
                                                   int32_t res_zero_point, int32_t res_mult, int32_t res_shift) {
   int8_t bytes[8] = {0};

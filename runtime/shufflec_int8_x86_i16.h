@@ -3,7 +3,7 @@
  * ((k / 2) * nr + p) * 2 + k % 2 and holds x - zero_point as int16 (in [-255, 255]); rows past K and pixels past
  * `count` hold 0. vpmaddwd then sums two int16 products into each int32 lane exactly (no int16 saturation, unlike
  * vpmaddubsw). SSE4.1 instructions only, so both x86 levels share it. */
-static inline void sc_v_pack(int16_t *dst, const int8_t *x, int plane, int K, int nr, int count, int zero_point) {
+static SC_MAYBE_UNUSED inline void sc_v_pack(int16_t *dst, const int8_t *x, int plane, int K, int nr, int count, int zero_point) {
   const __m128i z = _mm_set1_epi16((short)zero_point);
   int k, p;
   for (k = 0; k < K; k += 2) {
