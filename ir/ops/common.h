@@ -79,4 +79,10 @@ inline double apply_activation(const Attrs &a, double v) { return apply_activati
 
 inline int64_t count(const Shape &s) { return s.elements(); }
 
+// The reference of ops whose values are the input's, only seen differently (flatten's shape; quantize and
+// dequantize, which the fp32 interpreter treats as the identity: the int8 interpreter gives them their meaning).
+inline void copy_reference(const Graph &, const Node &, const std::vector<const Tensor *> &in, Tensor &out) {
+  out.data = in[0]->data;
+}
+
 }  // namespace shufflec::ops

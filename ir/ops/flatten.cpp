@@ -12,10 +12,6 @@ Shape infer(const Graph &g, const Node &n) {
   return Shape{{x[0], x.elements() / x[0]}};
 }
 
-void reference(const Graph &, const Node &, const std::vector<const Tensor *> &in, Tensor &out) {
-  out.data = in[0]->data;
-}
-
 int64_t mult_adds(const Graph &, const Node &) { return 0; }
 
 }  // namespace
@@ -24,5 +20,5 @@ int64_t mult_adds(const Graph &, const Node &) { return 0; }
 namespace shufflec {
 extern const OpInfo kFlattenInfo;
 const OpInfo kFlattenInfo{OpKind::Flatten, "flatten", {{"x", false, false}}, false, {AttrId::Axis},
-                          ops::infer, ops::reference, ops::mult_adds, true};
+                          ops::infer, ops::copy_reference, ops::mult_adds, true};
 }  // namespace shufflec
