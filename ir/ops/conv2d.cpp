@@ -38,31 +38,68 @@ Shape infer(const Graph &g, const Node &n) {
   return out;
 }
 
+// The kernel taps [first, last) that land inside an input extent of `size`, for a window starting at `start` (may be
+// negative: padding) with taps `dilation` apart. Out-of-range taps read zero padding and add nothing.
+struct TapRange {
+  int64_t first, last;
+};
+TapRange taps_inside(int64_t start, int64_t dilation, int64_t size, int64_t taps) {
+  int64_t first = 0, last = taps;
+  while (first < taps && start + first * dilation < 0) ++first;
+  while (last > first && start + (last - 1) * dilation >= size) --last;
+  return {first, last};
+}
+
+// Each output is a double sum over input channel, then kernel row, then kernel column, skipping padding: the order
+// defines the oracle's rounding, so faster loops must keep it. Calibration runs this over hundreds of images, so
+// the tap ranges are found once per row and column rather than tested per term, and up to kBlock neighbouring
+// outputs with the same column taps are summed side by side (independent sums, each in the order above).
 void reference(const Graph &g, const Node &n, const std::vector<const Tensor *> &in, Tensor &out) {
+  constexpr int64_t kBlock = 8;
   const ConvDims d = conv_dims(g, n);
   const Attrs &a = n.attrs;
   const float *x = in[0]->data.data(), *w = in[1]->data.data();
   const float *b = in.size() > 2 ? in[2]->data.data() : nullptr;
   const float *r = in.size() > 3 ? in[3]->data.data() : nullptr;
+  const int64_t sx = a.stride[1], dx = a.dilation[1];
+  std::vector<TapRange> columns(static_cast<size_t>(d.OW));
+  for (int64_t ox = 0; ox < d.OW; ++ox)
+    columns[static_cast<size_t>(ox)] = taps_inside(ox * sx - a.pads[1], dx, d.W, d.KW);
+  const auto same_taps = [&](int64_t p, int64_t q) {
+    const TapRange &u = columns[static_cast<size_t>(p)], &v = columns[static_cast<size_t>(q)];
+    return u.first == v.first && u.last == v.last;
+  };
   for (int64_t nn = 0; nn < d.N; ++nn)
     for (int64_t m = 0; m < d.M; ++m) {
       const int64_t group = m / d.MG, stored = stored_channel(a, m);
-      for (int64_t oy = 0; oy < d.OH; ++oy)
-        for (int64_t ox = 0; ox < d.OW; ++ox) {
-          double acc = b ? b[m] : 0.0;
+      const float *x_group = x + (nn * d.C + group * d.CG) * d.H * d.W;
+      const float *w_m = w + m * d.CG * d.KH * d.KW;
+      for (int64_t oy = 0; oy < d.OH; ++oy) {
+        const int64_t iy0 = oy * a.stride[0] - a.pads[0];
+        const TapRange rows = taps_inside(iy0, a.dilation[0], d.H, d.KH);
+        for (int64_t ox = 0; ox < d.OW;) {
+          int64_t count = 1;
+          while (count < kBlock && ox + count < d.OW && same_taps(ox, ox + count)) ++count;
+          const TapRange cols = columns[static_cast<size_t>(ox)];
+          const int64_t ix0 = ox * sx - a.pads[1];
+          double acc[kBlock];
+          for (int64_t j = 0; j < count; ++j) acc[j] = b ? b[m] : 0.0;
           for (int64_t c = 0; c < d.CG; ++c)
-            for (int64_t ky = 0; ky < d.KH; ++ky)
-              for (int64_t kx = 0; kx < d.KW; ++kx) {
-                const int64_t iy = oy * a.stride[0] - a.pads[0] + ky * a.dilation[0];
-                const int64_t ix = ox * a.stride[1] - a.pads[1] + kx * a.dilation[1];
-                if (iy < 0 || iy >= d.H || ix < 0 || ix >= d.W) continue;
-                acc += double(x[((nn * d.C + group * d.CG + c) * d.H + iy) * d.W + ix]) *
-                       w[((m * d.CG + c) * d.KH + ky) * d.KW + kx];
+            for (int64_t ky = rows.first; ky < rows.last; ++ky) {
+              const float *x_row = x_group + (c * d.H + iy0 + ky * a.dilation[0]) * d.W;
+              const float *w_row = w_m + (c * d.KH + ky) * d.KW;
+              for (int64_t kx = cols.first; kx < cols.last; ++kx) {
+                const float *x_tap = x_row + ix0 + kx * dx;  // in bounds for every output of the block
+                for (int64_t j = 0; j < count; ++j) acc[j] += double(x_tap[j * sx]) * w_row[kx];
               }
-          const int64_t o = ((nn * d.M + stored) * d.OH + oy) * d.OW + ox;
-          if (r) acc += r[o];
-          out.data[o] = float(apply_activation(a, acc));
+            }
+          for (int64_t j = 0; j < count; ++j) {
+            const int64_t o = ((nn * d.M + stored) * d.OH + oy) * d.OW + ox + j;
+            out.data[o] = float(apply_activation(a, r ? acc[j] + r[o] : acc[j]));
+          }
+          ox += count;
         }
+      }
     }
 }
 

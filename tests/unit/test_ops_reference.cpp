@@ -1,5 +1,6 @@
 // The reference kernels (the oracle for every pass and backend) on small cases computed by hand.
 #include <cmath>
+#include <random>
 
 #include "helpers.h"
 
@@ -73,6 +74,49 @@ TEST_CASE("conv2d reference: each group sees only its own channels", "[ops][conv
   for (size_t i = 0; i < 9; ++i) w[i] = 1.0f, w[9 + i] = -2.0f;
   require_close(conv(S({1, 2, 3, 3}), ones, S({2, 1, 3, 3}), w, A().groups(2).pads(1)),
                 {4, 6, 4, 6, 9, 6, 4, 6, 4, -8, -12, -8, -12, -18, -12, -8, -12, -8});
+}
+
+// The reference conv's loops are blocked for speed (calibration runs them over hundreds of images); the sum they
+// compute is defined as below, term by term in this order in double, so the two must agree bit for bit.
+TEST_CASE("conv2d reference equals its defining sum bit for bit on random windows", "[ops][conv2d][reference]") {
+  std::mt19937 rng(11);
+  const auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  for (int trial = 0; trial < 60; ++trial) {
+    const int64_t G = pick(1, 3), CG = pick(1, 3), MG = pick(1, 2), KH = pick(1, 5), KW = pick(1, 5);
+    const int64_t sy = pick(1, 3), sx = pick(1, 3), dy = pick(1, 2), dx = pick(1, 2);
+    const int64_t pt = pick(0, 3), pl = pick(0, 3), pb = pick(0, 3), pr = pick(0, 3);
+    const int64_t H = pick(std::max<int64_t>(1, (KH - 1) * dy + 1 - pt - pb), 12);
+    const int64_t W = pick(std::max<int64_t>(1, (KW - 1) * dx + 1 - pl - pr), 21);
+    const int64_t N = pick(1, 2), C = G * CG, M = G * MG;
+    std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+    std::vector<float> x(static_cast<size_t>(N * C * H * W)), w(static_cast<size_t>(M * CG * KH * KW));
+    for (float &v : x) v = value(rng);
+    for (float &v : w) v = value(rng);
+    const std::vector<float> got = conv(S({N, C, H, W}), x, S({M, CG, KH, KW}), w,
+                                        A().groups(G).stride(sy, sx).dilation(dy, dx).pads(pt, pl, pb, pr));
+    const int64_t OH = (H + pt + pb - (KH - 1) * dy - 1) / sy + 1, OW = (W + pl + pr - (KW - 1) * dx - 1) / sx + 1;
+    REQUIRE(static_cast<int64_t>(got.size()) == N * M * OH * OW);
+    size_t at = 0, mismatches = 0;
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t oy = 0; oy < OH; ++oy)
+          for (int64_t ox = 0; ox < OW; ++ox) {
+            double acc = 0.0;
+            for (int64_t c = 0; c < CG; ++c)
+              for (int64_t ky = 0; ky < KH; ++ky)
+                for (int64_t kx = 0; kx < KW; ++kx) {
+                  const int64_t iy = oy * sy - pt + ky * dy, ix = ox * sx - pl + kx * dx;
+                  if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                  acc += double(x[static_cast<size_t>(((n * C + m / MG * CG + c) * H + iy) * W + ix)]) *
+                         w[static_cast<size_t>(((m * CG + c) * KH + ky) * KW + kx)];
+                }
+            mismatches += float(acc) != got[at++];
+          }
+    INFO("trial " << trial << ": groups " << G << ", kernel " << KH << "x" << KW << ", stride " << sy << "," << sx
+                  << ", dilation " << dy << "," << dx << ", pads " << pt << "," << pl << "," << pb << "," << pr
+                  << ", input " << H << "x" << W);
+    CHECK(mismatches == 0);
+  }
 }
 
 TEST_CASE("conv2d reference: batch and multiple channels", "[ops][conv2d][reference]") {
