@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets in their own build folder (clang 14, -fsanitize=fuzzer,address,undefined, ccache) and runs
-# each for a bounded time, one after the other, at low priority. The corpus grows in BUILD/fuzz-corpus/TARGET
+# each for a bounded time, side by side, at low priority. The corpus grows in BUILD/fuzz-corpus/TARGET
 # (seeded from tests/fuzz/corpus and make_corpus.py), findings land in BUILD/fuzz-artifacts/TARGET, each run's log
 # in BUILD/fuzz-logs/TARGET.log. See docs/fuzzing.md.
 # usage: tests/fuzz/run.sh [SECONDS_PER_TARGET (default 60)] [TARGET ...]   TARGET: json, onnx, npy (default: all)
@@ -31,10 +31,19 @@ if [ ! -d "$seeds" ]; then
 fi
 mkdir -p "$build/fuzz-logs"
 status=0
+# The targets run side by side (the machine's cores share them; CI's 2 cores take three short runs in the time of
+# one), then each reports.
+pids=()
 for t in "${targets[@]}"; do
   echo "== fuzz_$t for $seconds s (log: $build/fuzz-logs/$t.log)"
   nice "$src/tests/fuzz/run_target.sh" "$build/tests/fuzz/fuzz_$t" "$seeds/$t" "$seconds" \
-    "$build/fuzz-corpus/$t" "$build/fuzz-artifacts/$t" >"$build/fuzz-logs/$t.log" 2>&1 || status=1
+    "$build/fuzz-corpus/$t" "$build/fuzz-artifacts/$t" >"$build/fuzz-logs/$t.log" 2>&1 &
+  pids+=($!)
+done
+for i in "${!targets[@]}"; do
+  t=${targets[$i]}
+  wait "${pids[$i]}" || { status=1; echo "FAIL: fuzz_$t (log: $build/fuzz-logs/$t.log)"; }
+  echo "== fuzz_$t"
   { grep -E '^#[0-9]+: cov' "$build/fuzz-logs/$t.log" | tail -1
     grep -E '^#[0-9]+ +DONE|^stat::|^ok:|^FAIL' "$build/fuzz-logs/$t.log"; } || true
   echo "   corpus: $(ls "$build/fuzz-corpus/$t" | wc -l) files, $(du -sh "$build/fuzz-corpus/$t" | cut -f1)"
