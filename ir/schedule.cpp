@@ -12,7 +12,7 @@ std::string describe(const ConvSchedule &s) {
     case ConvKernel::Gemm: break;
     case ConvKernel::Int8Rows: return fmt::format("int8_rows(workspace={})", s.workspace_floats);
     case ConvKernel::Int8Gemm: {
-      static const char *const dots[] = {"i16_pairs", "u8_quads", "i16_lanes"};
+      static const char *const dots[] = {"i16_pairs", "u8_quads", "i16_lanes", "s8_quads"};
       const Int8GemmSchedule &q = s.int8;
       return fmt::format("int8_gemm(tile={}x{}/{}, {}{}, workspace={})", q.mr, q.nr, q.nr_tail,
                          dots[static_cast<int>(q.dot)], q.im2col_bytes ? ", im2col" : "", s.workspace_floats);

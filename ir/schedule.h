@@ -22,7 +22,13 @@ enum class Int8Dot {
   I16Pairs,  // x86 AVX2 / AVX-512BW: (x - z) as int16 pairs, vpmaddwd (int16 products summed in int32: exact)
   U8Quads,   // x86 AVX-512 VNNI: x + 128 as u8 quads, vpdpbusd; the bias absorbs (z + 128) * sum(w)
   I16Lanes,  // NEON: (x - z) as int16, one multiply-accumulate long (smlal) per tap
+  S8Quads,   // AArch64 +dotprod: x itself as int8 quads, sdot; the bias absorbs z * sum(w)
 };
+
+// Bytes of one element of the packed input tile: quads are bytes, the others int16.
+constexpr int64_t int8_panel_element_bytes(Int8Dot dot) {
+  return dot == Int8Dot::U8Quads || dot == Int8Dot::S8Quads ? 1 : 2;
+}
 
 // The int8 GEMM of a conv with two or more output channels per group (ConvKernel::Int8Gemm): per group and pixel
 // tile, the K x nr input tile is packed once into the workspace (k_step taps per 32-bit lane) and reused by every

@@ -1,29 +1,14 @@
-/* shufflec int8 SIMD helpers, NEON (AArch64 and ARMv7, 4 int32 lanes): the int8 GEMM's input tile, dot product and
- * requantizing epilogue (targets/codegen/kernels/int8_gemm.cpp), exactly the scalar functions of shufflec_int8.h
- * (docs/quantization.md): vqrdmulh is SaturatingRoundingDoublingHighMul itself ((2ab + 2^31) >> 32, saturating only
- * at INT32_MIN * INT32_MIN); vqshl is the saturated left shift; vrshl rounds ties up, so negative values first move
- * down by one, which turns that into ties away from zero. Element (k, p) of a tile `nr` pixels wide is at k * nr + p
- * and holds x - zero_point as int16; each tap is one multiply-accumulate long (smlal) into int32: exact. */
+/* shufflec int8 SIMD helpers, NEON (AArch64 and ARMv7, 4 int32 lanes): the accumulator and the requantizing
+ * epilogue of the int8 GEMM (targets/codegen/kernels/int8_gemm.cpp) and the depthwise rows, exactly the scalar
+ * functions of shufflec_int8.h (docs/quantization.md): vqrdmulh is SaturatingRoundingDoublingHighMul itself
+ * ((2ab + 2^31) >> 32, saturating only at INT32_MIN * INT32_MIN); vqshl is the saturated left shift; vrshl rounds ties
+ * up, so negative values first move down by one, which turns that into ties away from zero. The input tile and the
+ * dot product come after this file: shufflec_int8_neon_smlal.h (every NEON core) or shufflec_int8_neon_sdot.h
+ * (AArch64 with the dot product extension). */
 typedef int32x4_t sc_vacc;
-typedef int16x4_t sc_vin;
-typedef int16_t sc_vw;
 
 static SC_MAYBE_UNUSED inline sc_vacc sc_v_splat(int32_t v) { return vdupq_n_s32(v); }
-static SC_MAYBE_UNUSED inline sc_vin sc_v_load(const int16_t *p) { return vld1_s16(p); }
-static SC_MAYBE_UNUSED inline sc_vw sc_v_weight(int32_t word) { return (int16_t)word; }
 static SC_MAYBE_UNUSED inline sc_vacc sc_v_load_i32(const int32_t *p) { return vld1q_s32(p); }
-static SC_MAYBE_UNUSED inline sc_vacc sc_v_dot(sc_vacc acc, sc_vin x, sc_vw w) { return vmlal_n_s16(acc, x, w); }
-
-static SC_MAYBE_UNUSED inline void sc_v_pack(int16_t *dst, const int8_t *x, int plane, int K, int nr, int count, int zero_point) {
-  const int16x8_t z = vdupq_n_s16((int16_t)zero_point);
-  int k, p;
-  for (k = 0; k < K; ++k) {
-    const int8_t *r = x + k * plane;
-    int16_t *d = dst + k * nr;
-    for (p = 0; p + 8 <= count; p += 8) vst1q_s16(d + p, vsubq_s16(vmovl_s8(vld1_s8(r + p)), z));
-    for (; p < nr; ++p) d[p] = (int16_t)(p < count ? r[p] - zero_point : 0);
-  }
-}
 
 /* sc_requantize(x, mult, shift) in each lane. */
 static SC_MAYBE_UNUSED inline int32x4_t sc_v_requantize(int32x4_t x, int32_t mult, int32_t shift) {

@@ -29,8 +29,12 @@ class Int8Dialect {
   Int8Dot dot() const { return dot_; }
   int64_t lanes() const { return lanes_; }  // int32 accumulators per vector
   // Taps summed per 32-bit lane by one dot product, and the packed input tile's element type.
-  int64_t k_step() const { return dot_ == Int8Dot::U8Quads ? 4 : dot_ == Int8Dot::I16Pairs ? 2 : 1; }
-  std::string_view panel_type() const { return dot_ == Int8Dot::U8Quads ? "uint8_t" : "int16_t"; }
+  int64_t k_step() const {
+    return dot_ == Int8Dot::U8Quads || dot_ == Int8Dot::S8Quads ? 4 : dot_ == Int8Dot::I16Pairs ? 2 : 1;
+  }
+  std::string_view panel_type() const {
+    return dot_ == Int8Dot::U8Quads ? "uint8_t" : dot_ == Int8Dot::S8Quads ? "int8_t" : "int16_t";
+  }
   std::string_view runtime() const { return runtime_; }
   std::string_view guard() const { return guard_; }
   std::string_view guard_hint() const { return hint_; }

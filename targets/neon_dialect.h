@@ -8,14 +8,27 @@
 
 namespace shufflec {
 namespace runtime_files {
-extern const std::string_view shufflec_int8_neon_h;
+extern const std::string_view shufflec_int8_neon_h, shufflec_int8_neon_smlal_h, shufflec_int8_neon_sdot_h;
 }  // namespace runtime_files
 
-// The SIMD int8 GEMM's dialect on both NEON targets: (x - z) as int16, one smlal per tap (runtime/shufflec_int8_neon.h).
+// The SIMD int8 GEMM's dialect on both NEON targets: (x - z) as int16, one smlal per tap (runtime/shufflec_int8_neon.h
+// and shufflec_int8_neon_smlal.h).
 inline const Int8Dialect &neon_int8_dialect() {
+  namespace rt = runtime_files;
   static const Int8Dialect d(Int8Dot::I16Lanes, 4, {"int32x4_t", "int16x4_t", "int16_t"},
-                             std::string(runtime_files::shufflec_int8_neon_h), "defined(__ARM_NEON)",
-                             "compile with NEON enabled", 1024);
+                             std::string(rt::shufflec_int8_neon_h) + std::string(rt::shufflec_int8_neon_smlal_h),
+                             "defined(__ARM_NEON)", "compile with NEON enabled", 1024);
+  return d;
+}
+
+// AArch64 with the dot product extension (+dotprod, Armv8.2-A and later cores such as Cortex-A55/A76): x as int8
+// quads, one sdot per four taps (runtime/shufflec_int8_neon.h and shufflec_int8_neon_sdot.h).
+inline const Int8Dialect &neon_dotprod_int8_dialect() {
+  namespace rt = runtime_files;
+  static const Int8Dialect d(Int8Dot::S8Quads, 4, {"int32x4_t", "int8x16_t", "int8x16_t"},
+                             std::string(rt::shufflec_int8_neon_h) + std::string(rt::shufflec_int8_neon_sdot_h),
+                             "defined(__ARM_FEATURE_DOTPROD)",
+                             "compile with -march=armv8.2-a+dotprod (the int8 kernels use sdot)", 1024);
   return d;
 }
 

@@ -43,7 +43,7 @@ TargetDesc from_triple(const llvm::Triple &triple, const std::set<std::string> &
   TargetDesc t;
   switch (triple.getArch()) {
     case llvm::Triple::x86_64: t = x86_64_from_features(features, spec); break;
-    case llvm::Triple::aarch64: t = aarch64_target(); break;
+    case llvm::Triple::aarch64: t = aarch64_target(features.count("dotprod") > 0); break;
     case llvm::Triple::thumb:
       if (triple.getSubArch() == llvm::Triple::ARMSubArch_v7em) {
         if (triple.getEnvironment() != llvm::Triple::EABIHF)
@@ -61,7 +61,7 @@ TargetDesc from_triple(const llvm::Triple &triple, const std::set<std::string> &
       break;
     default:
       throw UserError("", "", fmt::format("unknown target '{}' (targets: c, native, x86_64-linux-gnu+avx2,fma, "
-                                          "x86_64-linux-gnu+{}, aarch64-linux-gnu, armv7a-linux-gnueabihf+neon, "
+                                          "x86_64-linux-gnu+{}, aarch64-linux-gnu[+dotprod], armv7a-linux-gnueabihf+neon, "
                                           "thumbv7em-none-eabihf)",
                                           spec, kAvx512Features));
   }

@@ -16,6 +16,7 @@
 #include "compiler/output_files.h"
 #include "compiler/passes/passes.h"
 #include "compiler/quantize/calibration.h"
+#include "compiler/quantize/quant_export.h"
 #include "compiler/quantize/quant_report.h"
 #include "compiler/tensor_io.h"
 #include "compiler/version.h"
@@ -42,7 +43,8 @@ commands:
       --test-expect FILE.
         --target=T              c (portable C99, default), native, or an LLVM triple with features:
                                 x86_64-linux-gnu+avx2,fma, x86_64-linux-gnu+avx512f,avx512bw,avx512vl,
-                                aarch64-linux-gnu, armv7a-linux-gnueabihf+neon (native: the host's best)
+                                aarch64-linux-gnu[+dotprod], armv7a-linux-gnueabihf+neon (native: the host's
+                                best)
         --emit=c|obj|lib        also compile the C with clang for the target's triple: DIR/NAME.o or
                                 DIR/libNAME.a (one command from a model to a library for an ARM board)
         --dump-after=PASS|all   print the IR after that pass (when it changed the graph)
@@ -62,8 +64,11 @@ commands:
                                 in FILE.npy (stacked on the batch axis) or the .npy files of DIR; <prefix>_run stays
                                 float in, float out. Also on 'run' (the int8 reference interpreter) and 'info'.
         --keep-float=NODE,...   with --quantize: keep these layers in fp32 (dequantize/quantize around them)
-  run MODEL --input FILE --output FILE
-      Run MODEL on the reference interpreter. Files are float32 .npy or raw little-endian .bin.
+  run MODEL --input FILE --output FILE [--quantize int8 --calibration X [--export-int8 FILE.json]]
+      Run MODEL on the reference interpreter (with --quantize: the int8 one). Files are float32 .npy or raw
+      little-endian .bin. --export-int8 also writes the quantized graph (every value's scale and zero point, every
+      layer's clamp and weight scales, attributes) to FILE.json and the constants and every value of this run to
+      FILE.bin (float32), for checks outside shufflec (docs/quantization.md).
   info MODEL [--memory [--target T]]
       Print each layer's op, output shape, mult-adds and parameters, and the totals. --memory prints the memory
       plan of the optimised graph instead: each tensor's offset, size, first/last use, in-place decisions, the
@@ -107,7 +112,7 @@ Args parse_args(int argc, char **argv) {
                                                    "--emit",      "--test-expect", "--input-shape",
                                                    "--reference", "--runs",       "--quantize",
                                                    "--calibration", "--calibration-method", "--weights",
-                                                   "--keep-float"};
+                                                   "--keep-float", "--export-int8"};
   static const std::set<std::string> flags = {"--emit-test", "--memory", "--debug-taps"};
   Args a;
   for (int i = 1; i < argc; ++i) {
@@ -322,6 +327,11 @@ int cmd_compile(const Args &a) {
 }
 
 int cmd_run(const Args &a) {
+  if (a.options.count("--export-int8")) {
+    if (!a.options.count("--quantize")) throw UserError("", "", "--export-int8 needs --quantize int8");
+    if (std::filesystem::path(a.options.at("--export-int8")).extension() != ".json")
+      throw UserError("", "", fmt::format("--export-int8 takes a .json file name, got '{}'", a.options.at("--export-int8")));
+  }
   Graph g = load_graph(one_model(a), a);
   const Tensor input = read_tensor(need(a, "--input"), g.shape(g.input));
   for (size_t i = 0; i < input.data.size(); ++i)
@@ -331,6 +341,16 @@ int cmd_run(const Args &a) {
     PipelineOptions pipeline = pipeline_options(a);
     pipeline.context.quantize = &*quantize;
     run_pipeline(g, pipeline);
+    if (a.options.count("--export-int8")) {
+      const std::filesystem::path json = a.options.at("--export-int8");
+      std::filesystem::path data = json;
+      data.replace_extension(".bin");
+      Int8Export e = export_int8(g, input, data.filename().string());
+      OutputFiles files;
+      files.add(json.string(), std::move(e.json));
+      files.add(data.string(), std::move(e.data));
+      files.commit();
+    }
     write_tensor(need(a, "--output"), interpret_int8(g, input));
     return 0;
   }

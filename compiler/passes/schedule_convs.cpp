@@ -172,7 +172,7 @@ std::optional<ConvSchedule> schedule_int8_conv(const ConvDims &d, const Attrs &a
   const int64_t tail = pixels % q.nr;
   q.nr_tail = (tail + lanes - 1) / lanes * lanes;
   q.im2col_bytes = im2col;
-  const int64_t panel_bytes = (K + q.k_step - 1) / q.k_step * q.k_step * q.nr * (q.dot == Int8Dot::U8Quads ? 1 : 2);
+  const int64_t panel_bytes = (K + q.k_step - 1) / q.k_step * q.k_step * q.nr * int8_panel_element_bytes(q.dot);
   s.workspace_floats = (im2col + panel_bytes + 3) / 4;
   return s;
 }

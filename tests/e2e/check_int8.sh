@@ -2,10 +2,12 @@
 # One zoo model quantized to int8 (docs/quantization.md), run by ctest (tests/e2e/CMakeLists.txt): calibrated on 4
 # seeded random inputs, compiled with the int8 interpreter's output as the harness golden, built with each C
 # compiler (or a cross compiler, run under qemu) and run with tolerance 0: the generated C must equal the int8
-# interpreter bit for bit. Its output must also stay within 20 dB SQNR of the PyTorch fp32 golden.
-# usage: check_int8.sh SHUFFLEC ZOO_DIR GOLDEN_DIR WORK_DIR MODEL "CC..." "CFLAGS" [QEMU]
+# interpreter bit for bit. Its output must also stay within 20 dB SQNR of the PyTorch fp32 golden. TARGET (default c)
+# is the --target the C is generated for; the flags it needs (`shufflec flags`) are added to CFLAGS.
+# usage: check_int8.sh SHUFFLEC ZOO_DIR GOLDEN_DIR WORK_DIR MODEL "CC..." "CFLAGS" [QEMU [TARGET]]
 set -euo pipefail
-shufflec=$1 zoo=$2 golden=$3 work=$4 model=$5 compilers=$6 cflags=$7 qemu=${8:-}
+shufflec=$1 zoo=$2 golden=$3 work=$4 model=$5 compilers=$6 cflags=$7 qemu=${8:-} target=${9:-c}
+cflags="$cflags $("$shufflec" flags --target "$target")"
 python=/usr/bin/python3
 rm -rf "$work" && mkdir -p "$work"
 "$python" -c "
@@ -13,7 +15,7 @@ import numpy as np, sys
 np.save(sys.argv[1], np.random.default_rng(0).uniform(-1, 1, (4, 3, 224, 224)).astype(np.float32))" \
   "$work/calibration.npy"
 "$shufflec" compile "$zoo/$model.json" -o "$work" --prefix model --emit-test --test-input "$zoo/$model.input.bin" \
-  --quantize int8 --calibration "$work/calibration.npy"
+  --quantize int8 --calibration "$work/calibration.npy" --target "$target"
 for cc in $compilers; do
   static=""
   [ -z "$qemu" ] || static="-static"

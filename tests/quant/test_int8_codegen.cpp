@@ -1,6 +1,7 @@
 // The generated int8 C equals the int8 interpreter bit for bit (the harness compares the dequantized output with
 // tolerance 0, and equal floats from one scale mean equal int8 values), with gcc and clang on the host and, where
-// the cross compilers and qemu are installed, on aarch64 and armv7. And the quantize_int8 pass: what it records,
+// the cross compilers and qemu are installed, on aarch64 and armv7 (portable C) and aarch64+dotprod (its SIMD int8
+// kernels, sdot). And the quantize_int8 pass: what it records,
 // and that the int8 model stays close to the fp32 one.
 #include <catch2/catch.hpp>
 
@@ -19,6 +20,7 @@
 #include "compiler/tensor_io.h"
 #include "ir/interpreter.h"
 #include "ir/quant/int8_interpreter.h"
+#include "targets/target.h"
 #include "tests/passes/graph_builder.h"
 
 using namespace shufflec;
@@ -62,6 +64,7 @@ QuantizeRequest calibration(const Graph &g, int samples, uint64_t seed) {
 
 struct Toolchain {
   std::string cc, flags, runner;
+  std::string target = "c";  // the --target the C is generated for
 };
 
 std::vector<Toolchain> toolchains() {
@@ -74,28 +77,40 @@ std::vector<Toolchain> toolchains() {
       std::system((std::string(SHUFFLEC_TEST_CC) + " --version 2>/dev/null | grep -q clang").c_str()) == 0;
   const std::string other = tests_use_clang ? "gcc" : "clang";
   if (has(other)) out.push_back({other, strict, ""});
-  if (has("aarch64-linux-gnu-gcc") && has("qemu-aarch64"))
+  if (has("aarch64-linux-gnu-gcc") && has("qemu-aarch64")) {
     out.push_back({"aarch64-linux-gnu-gcc", strict + " -static", "qemu-aarch64"});
+    // qemu's "max" CPU has the dot product extension sdot needs.
+    out.push_back({"aarch64-linux-gnu-gcc", strict + " -static -march=armv8.2-a+dotprod", "qemu-aarch64 -cpu max",
+                   "aarch64-linux-gnu+dotprod"});
+  }
   if (has("arm-linux-gnueabihf-gcc") && has("qemu-arm"))
     out.push_back({"arm-linux-gnueabihf-gcc", strict + " -static -mfpu=neon -mfloat-abi=hard", "qemu-arm"});
   return out;
 }
 
-// Compiles `g` quantized (golden: the int8 interpreter), builds the harness with each toolchain and runs it with
-// tolerance 0. Returns the quantized graph.
+// Compiles `g` quantized (golden: the int8 interpreter) for each toolchain's target, builds the harness with the
+// toolchain and runs it with tolerance 0. Returns the quantized graph of the portable C.
 Graph check_bit_exact(const Graph &g, const QuantizeRequest &request, const std::string &name) {
-  CompileOptions options;
-  options.emit.prefix = "m";
-  options.emit.source_name = name + ".json";
-  options.pipeline.context.quantize = &request;
-  options.emit_test = true;
-  options.test_input = random_tensor(g.shape(g.input), 99);
-  CompiledModel compiled = compile_model(g, options);
   const auto dir = std::filesystem::temp_directory_path() / ("shufflec_int8-" + name + "-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  for (const GeneratedFile &f : compiled.files) std::ofstream(dir / f.name) << f.contents;
+  auto compile_for = [&](const std::string &target) {
+    CompileOptions options;
+    options.emit.prefix = "m";
+    options.emit.source_name = name + ".json";
+    options.emit.target = parse_target(target);
+    options.pipeline.context.target = options.emit.target;
+    options.pipeline.context.quantize = &request;
+    options.emit_test = true;
+    options.test_input = random_tensor(g.shape(g.input), 99);
+    CompiledModel compiled = compile_model(g, options);
+    for (const GeneratedFile &f : compiled.files) std::ofstream(dir / f.name) << f.contents;
+    return compiled.graph;
+  };
+  const Graph portable = compile_for("c");
+  std::string emitted = "c";
   for (const Toolchain &t : toolchains()) {
-    WARN(name << ": " << t.cc);
+    WARN(name << ": " << t.cc << " (target " << t.target << ")");
+    if (t.target != emitted) compile_for(emitted = t.target);
     const std::string exe = (dir / "m_test").string();
     const std::string log = (dir / "log.txt").string();
     const std::string cmd = t.cc + " " + t.flags + " " + (dir / "m.c").string() + " " + (dir / "m_test.c").string() +
@@ -104,11 +119,11 @@ Graph check_bit_exact(const Graph &g, const QuantizeRequest &request, const std:
     const int status = std::system(cmd.c_str());
     std::ifstream in(log);
     const std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    INFO(name << " with " << t.cc << ":\n" << output);
+    INFO(name << " with " << t.cc << " for target " << t.target << ":\n" << output);
     CHECK(status == 0);
   }
   std::filesystem::remove_all(dir);
-  return compiled.graph;
+  return portable;
 }
 
 double sqnr_db(const Tensor &reference, const Tensor &test) {

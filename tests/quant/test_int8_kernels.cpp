@@ -1,5 +1,6 @@
 // The SIMD int8 GEMM (ConvKernel::Int8Gemm) equals the int8 interpreter bit for bit on every target: portable C,
-// x86-64 AVX2, AVX-512 without and with VNNI (each skipped when this CPU lacks it), aarch64 and armv7 under qemu.
+// x86-64 AVX2, AVX-512 without and with VNNI (each skipped when this CPU lacks it), aarch64 (smlal, and sdot with
+// +dotprod) and armv7 under qemu.
 // 1x1 group convs with channel counts that fill no vector or tap group, planes with partial tiles, batch 2, every
 // clamp, fused residuals and store maps (the absorbed shuffle), compared with tolerance 0. And the requantizing
 // helpers of each instruction set against the scalar ones on edge values (ties, saturation, every shift).
@@ -58,12 +59,19 @@ std::vector<Int8Target> int8_targets() {
        "shufflec_int8_avx512.h shufflec_int8_avx512_vnni.h");
   // Static cross builds cannot take the sanitizers: they get the strict flags alone. (The quant tests run in the
   // sanitizer build only, tools/test.sh, so this is where the NEON int8 kernels are checked.)
-  if (has_command("aarch64-linux-gnu-gcc") && has_command("qemu-aarch64"))
+  if (has_command("aarch64-linux-gnu-gcc") && has_command("qemu-aarch64")) {
     out.push_back({"aarch64-linux-gnu", "aarch64-linux-gnu-gcc", strict + " -static", "qemu-aarch64",
-                   "shufflec_int8_neon.h"});
+                   "shufflec_int8_neon.h shufflec_int8_neon_smlal.h"});
+    // sdot needs a CPU with the dot product extension: qemu's "max" has it (a cortex-a57 would stop at SIGILL).
+    std::string dotprod_flags = strict + " -static";
+    for (const std::string &f : parse_target("aarch64-linux-gnu+dotprod").cflags) dotprod_flags += " " + f;
+    out.push_back({"aarch64-linux-gnu+dotprod", "aarch64-linux-gnu-gcc", dotprod_flags, "qemu-aarch64 -cpu max",
+                   "shufflec_int8_neon.h shufflec_int8_neon_sdot.h"});
+  }
   if (has_command("arm-linux-gnueabihf-gcc") && has_command("qemu-arm"))
     out.push_back({"armv7a-linux-gnueabihf+neon", "arm-linux-gnueabihf-gcc",
-                   strict + " -static -mfpu=neon -mfloat-abi=hard", "qemu-arm", "shufflec_int8_neon.h"});
+                   strict + " -static -mfpu=neon -mfloat-abi=hard", "qemu-arm",
+                   "shufflec_int8_neon.h shufflec_int8_neon_smlal.h"});
   return out;
 }
 

@@ -20,7 +20,8 @@ int32_t weight_word(const NodeQuant &q, int64_t m, int64_t k, int64_t K, Int8Dot
   switch (dot) {
     case Int8Dot::I16Lanes: return w(0);
     case Int8Dot::I16Pairs: return int32_t(uint32_t(uint16_t(int16_t(w(0)))) | (uint32_t(uint16_t(int16_t(w(1)))) << 16));
-    case Int8Dot::U8Quads: {
+    case Int8Dot::U8Quads:
+    case Int8Dot::S8Quads: {
       uint32_t word = 0;
       for (int j = 0; j < 4; ++j) word |= uint32_t(uint8_t(int8_t(w(j)))) << (8 * j);
       return int32_t(word);
@@ -157,14 +158,15 @@ std::vector<Int8Table> int8_gemm_tables(const Graph &g, const Node &n) {
           const int64_t mg = b * s.mr + r;
           words.push_back(mg < d.MG ? weight_word(q, gi * d.MG + mg, kq * s.k_step, K, s.dot) : 0);
         }
-  // u8 quads multiply x + 128: the bias absorbs -(zx + 128) * sum(w), wrapping like the int32 sums it starts.
+  // u8 quads multiply x + 128, s8 quads x itself: the bias absorbs -(zx + 128) * sum(w) or -zx * sum(w), wrapping
+  // like the int32 sums it starts.
   std::vector<int32_t> bias = q.bias;
-  if (s.dot == Int8Dot::U8Quads) {
-    const int64_t zx = int8_params(g, n.inputs[0]).zero_point;
+  if (s.dot == Int8Dot::U8Quads || s.dot == Int8Dot::S8Quads) {
+    const int64_t offset = int8_params(g, n.inputs[0]).zero_point + (s.dot == Int8Dot::U8Quads ? 128 : 0);
     for (int64_t m = 0; m < d.M; ++m) {
       int64_t sum = 0;
       for (int64_t k = 0; k < K; ++k) sum += q.weights[size_t(m * K + k)];
-      bias[size_t(m)] = int32_t(uint32_t(int64_t(q.bias[size_t(m)]) - (zx + 128) * sum));
+      bias[size_t(m)] = int32_t(uint32_t(int64_t(q.bias[size_t(m)]) - offset * sum));
     }
   }
   std::vector<int32_t> mult, shift;
