@@ -82,7 +82,7 @@ commands:
       With --quantize int8 --calibration X [--keep-float ...] [--min-sqnr DB]: diff the int8 build against the
       fp32 reference by each node's SQNR (a node diverges below DB, default 20), and check its int8 tensors
       against the int8 interpreter bit for bit.
-  profile MODEL [--target T] [--runs N]
+  profile MODEL [--target T] [--runs N] [--quantize int8 --calibration X]
       Per layer on this host: median time (N runs, default 20), mult-adds, GMAC/s, arena bytes live; totals.
       For thumbv7em-none-eabihf (Cortex-M): guest instructions per layer counted by qemu-system-arm -icount
       (deterministic: one run), mult-adds, MAC/instruction, arena bytes live; totals.
@@ -415,6 +415,8 @@ int cmd_profile(const Args &a) {
     options.runs = static_cast<int>(runs);
   }
   options.pipeline = pipeline_options(a);
+  const std::optional<QuantizeRequest> quantize = quantize_request(a, g);
+  options.pipeline.context.quantize = quantize ? &*quantize : nullptr;
   run_profile(g, options, std::cout);
   return 0;
 }
