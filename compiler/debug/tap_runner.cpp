@@ -30,7 +30,9 @@ Toolchain toolchain_for(const TargetDesc &target, const std::string &dir) {
   if (target.name == "aarch64") return {{"aarch64-linux-gnu-gcc"}, "qemu-aarch64", {"-static"}};
   if (target.name == "armv7") return {{"arm-linux-gnueabihf-gcc"}, "qemu-arm", {"-static"}};
   if (!target.bare_metal_sysroot.empty())
-    return {{"arm-none-eabi-gcc"}, "qemu-system-arm", {"--specs=rdimon.specs", "-T", dir + "/mps2.ld", dir + "/startup.c"}};
+    return {{"arm-none-eabi-gcc"},
+            "qemu-system-arm",
+            {"--specs=rdimon.specs", "-T", dir + "/mps2.ld", dir + "/startup.c"}};
   return {{"cc", "gcc", "clang"}, "", {}};
 }
 
@@ -72,12 +74,12 @@ std::string tail_of(const std::string &log) {
 
 TapRunner::TapRunner(Graph g, const TargetDesc &target, const PipelineOptions &pipeline)
     : bare_metal_(!target.bare_metal_sysroot.empty()) {
-  // The tools first: a missing one is reported before any work.
-  std::vector<std::string> compilers = toolchain_for(target, "").compilers;
-  const std::string cc = find_program(compilers, "building the tapped model for target " + target.name);
+  // The tools first: a missing one is reported before any work (the flags, naming files of the temporary
+  // directory, once it exists).
+  const Toolchain names = toolchain_for(target, "");
+  const std::string cc = find_program(names.compilers, "building the tapped model for target " + target.name);
   cc_ = cc;
-  if (const std::string runner = toolchain_for(target, "").runner; !runner.empty())
-    runner_ = find_program({runner}, "running target " + target.name);
+  if (!names.runner.empty()) runner_ = find_program({names.runner}, "running target " + target.name);
   CompileOptions options;
   options.emit = CEmitOptions{"tapped", std::filesystem::path(g.source).filename().string(), target};
   options.emit.debug_taps = true;

@@ -39,14 +39,15 @@ void print_tap_tables(CWriter &w, const std::vector<TapPoint> &taps) {
   w.blank();
   w.raw(runtime_files::tap_runtime_h);
   if (std::any_of(taps.begin(), taps.end(), [](const TapPoint &t) { return t.quant.has_value(); })) {
-    w.line("/* An int8 tensor as the floats it stands for, scale * (q - zero_point), in the source graph's layout (map:");
-    w.line(" * as sc_tap_unpermute's; NULL when the channels are in place). */");
+    w.line("/* An int8 tensor as the floats it stands for, scale * (q - zero_point), in the source graph's layout");
+    w.line(" * (map: as sc_tap_unpermute's; NULL when the channels are in place). */");
     auto fn = w.block("static void sc_tap_dequantize(const int8_t *stored, float *source_layout, const int *map, "
                       "int batch, int channels, int plane, float scale, int zero_point)");
     w.line("int n, c, i;");
     w.line("for (n = 0; n < batch; ++n)");
     w.line("  for (c = 0; c < channels; ++c) {{");
-    w.line("    const int8_t *from = stored + ((size_t)n * (size_t)channels + (size_t)(map ? map[c] : c)) * (size_t)plane;");
+    w.line("    const size_t stored_channel = (size_t)(map ? map[c] : c);");
+    w.line("    const int8_t *from = stored + ((size_t)n * (size_t)channels + stored_channel) * (size_t)plane;");
     w.line("    float *to = source_layout + ((size_t)n * (size_t)channels + (size_t)c) * (size_t)plane;");
     w.line("    for (i = 0; i < plane; ++i) to[i] = scale * (float)(from[i] - zero_point);");
     w.line("  }}");

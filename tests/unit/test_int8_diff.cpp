@@ -1,6 +1,7 @@
 // `shufflec diff --quantize int8` (docs/debugging.md): int8 taps report dequantized floats in the source layout,
 // equal bit for bit to the int8 interpreter's tensors; the diff against the fp32 reference judges each node by its
-// SQNR. samples/hand/tiny.json is the healthy model; tests/unit/models/taps.json has a shuffle absorbed into a conv (a permuted int8 tap) and an in-place concat.
+// SQNR. samples/hand/tiny.json is the healthy model; tests/unit/models/taps.json has a shuffle absorbed into a conv
+// (a permuted int8 tap) and an in-place concat.
 #include <cmath>
 #include <sstream>
 
