@@ -84,8 +84,13 @@ commands:
       compare every tapped node with the reference (default: the interpreter on the unoptimised graph; or arrays
       keyed by node / ONNX tensor names). Prints a table and "first diverging node: NAME"; exit 1 if any node
       is past R = max|err| / max|ref| (default 1e-4). See docs/debugging.md.
-  profile MODEL [--target T] [--runs N]
+      With --quantize int8 --calibration X [--keep-float ...] [--min-sqnr DB]: diff the int8 build against the
+      fp32 reference by each node's SQNR (a node diverges below DB, default 20), and check its int8 tensors
+      against the int8 interpreter bit for bit.
+  profile MODEL [--target T] [--runs N] [--quantize int8 --calibration X]
       Per layer on this host: median time (N runs, default 20), mult-adds, GMAC/s, arena bytes live; totals.
+      For thumbv7em-none-eabihf (Cortex-M): guest instructions per layer counted by qemu-system-arm -icount
+      (deterministic: one run), mult-adds, MAC/instruction, arena bytes live; totals.
   flags [--target T]
       Print, on one line, the C compiler flags the generated C needs for target T (e.g. "-mavx2 -mfma"; empty
       for the portable C). Build systems ask here rather than keep their own copy (cmake/ShufflecModel.cmake).
@@ -112,7 +117,7 @@ Args parse_args(int argc, char **argv) {
                                                    "--emit",      "--test-expect", "--input-shape",
                                                    "--reference", "--runs",       "--quantize",
                                                    "--calibration", "--calibration-method", "--weights",
-                                                   "--keep-float", "--export-int8"};
+                                                   "--keep-float", "--export-int8", "--min-sqnr"};
   static const std::set<std::string> flags = {"--emit-test", "--memory", "--debug-taps"};
   Args a;
   for (int i = 1; i < argc; ++i) {
@@ -401,6 +406,19 @@ int cmd_diff(const Args &a) {
   options.target = parse_target(a.options.count("--target") ? a.options.at("--target") : "c");
   options.tolerance = tolerance(a, options.tolerance);
   options.pipeline = pipeline_options(a);
+  const bool int8 = a.options.count("--quantize") > 0;
+  if (!int8 && a.options.count("--min-sqnr")) throw UserError("", "", "--min-sqnr needs --quantize int8");
+  if (int8 && a.options.count("--tolerance"))
+    throw UserError("", "", "--tolerance is the fp32 diff's; an int8 diff takes --min-sqnr DB");
+  if (a.options.count("--min-sqnr")) {
+    const std::string &text = a.options.at("--min-sqnr");
+    char *end = nullptr;
+    options.min_sqnr_db = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !std::isfinite(options.min_sqnr_db))
+      throw UserError("", "", fmt::format("--min-sqnr '{}' must be a number of dB", text));
+  }
+  const std::optional<QuantizeRequest> quantize = quantize_request(a, g);
+  options.pipeline.context.quantize = quantize ? &*quantize : nullptr;
   return run_diff(g, options, std::cout);
 }
 
@@ -417,6 +435,8 @@ int cmd_profile(const Args &a) {
     options.runs = static_cast<int>(runs);
   }
   options.pipeline = pipeline_options(a);
+  const std::optional<QuantizeRequest> quantize = quantize_request(a, g);
+  options.pipeline.context.quantize = quantize ? &*quantize : nullptr;
   run_profile(g, options, std::cout);
   return 0;
 }

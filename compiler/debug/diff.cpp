@@ -7,6 +7,7 @@
 
 #include "compiler/debug/npz.h"
 #include "compiler/debug/onnx_names.h"
+#include "compiler/debug/quant_diff.h"
 #include "compiler/frontend/onnx_frontend.h"
 #include "compiler/debug/tap_runner.h"
 #include "compiler/tensor_io.h"
@@ -109,10 +110,11 @@ int run_diff(const Graph &g, const DiffOptions &options, std::ostream &out) {
   std::stable_sort(taps.begin(), taps.end(), [&](const TapPoint *a, const TapPoint *b) {
     return position.at(a->source) < position.at(b->source);
   });
+  const bool int8 = options.pipeline.context.quantize != nullptr;
   size_t width = 4;
   for (const TapPoint *t : taps) width = std::max(width, t->source.size());
-  out << fmt::format("{:<{}}  {:<20} {:>11} {:>11} {:>10}  {}\n", "node", width, "shape", "max|err|", "rel err",
-                     "cosine", "verdict");
+  out << fmt::format("{:<{}}  {:<20} {:>11} {:>11} {:>10}{}  {}\n", "node", width, "shape", "max|err|", "rel err",
+                     "cosine", int8 ? fmt::format(" {:>9}", "SQNR dB") : "", "verdict");
   std::string first_diverging;
   std::vector<std::string> unchecked;
   for (const TapPoint *t : taps) {
@@ -125,10 +127,12 @@ int run_diff(const Graph &g, const DiffOptions &options, std::ostream &out) {
     }
     SHUFFLEC_ASSERT(r->second.data.size() == got->second.size());
     const TensorError e = compare_tensors(got->second, r->second.data);
-    const bool ok = e.relative <= options.tolerance;
+    const double sqnr = int8 ? sqnr_db(got->second, r->second.data) : 0.0;
+    const bool ok = int8 ? sqnr >= options.min_sqnr_db : e.relative <= options.tolerance;  // NaN: diverges
     if (!ok && first_diverging.empty()) first_diverging = t->source;
-    out << fmt::format("{:<{}}  {:<20} {:>11.3g} {:>11.3g} {:>10.6f}  {}\n", t->source, width, t->shape.str(),
-                       e.max_abs, e.relative, e.cosine, ok ? "ok" : "DIVERGES");
+    out << fmt::format("{:<{}}  {:<20} {:>11.3g} {:>11.3g} {:>10.6f}{}  {}\n", t->source, width, t->shape.str(),
+                       e.max_abs, e.relative, e.cosine, int8 ? fmt::format(" {:>9.1f}", sqnr) : "",
+                       ok ? "ok" : "DIVERGES");
   }
   if (!unchecked.empty())
     out << fmt::format("not in the reference ({}): {}\n", unchecked.size(), fmt::join(unchecked, ", "));
@@ -143,9 +147,24 @@ int run_diff(const Graph &g, const DiffOptions &options, std::ostream &out) {
   if (!ref.unused.empty())
     out << fmt::format("in the reference but no node of the model ({}): {}\n", ref.unused.size(),
                        fmt::join(ref.unused, ", "));
-  out << fmt::format("tolerance: max|err| / max|ref| <= {:g}; target {}\n", options.tolerance, options.target.name);
+  bool int8_exact = true;
+  if (int8) {
+    // The build's own correctness, apart from quantization error: its int8 tensors against the int8 oracle.
+    const Int8TapCheck check = check_int8_taps(runner.build(), input, tapped);
+    std::vector<std::string> differing;
+    for (int index : check.differing) differing.push_back(runner.build().taps[size_t(index)].source);
+    int8_exact = differing.empty();
+    out << fmt::format("int8 interpreter: {} of {} int8 taps equal bit for bit{}\n",
+                       check.checked - int(differing.size()), check.checked,
+                       int8_exact ? "" : fmt::format("; differing: {}", fmt::join(differing, ", ")));
+    out << fmt::format("verdict: SQNR >= {:g} dB against the fp32 {}; target {}\n", options.min_sqnr_db,
+                       interpreter ? "interpreter" : "reference", options.target.name);
+  } else {
+    out << fmt::format("tolerance: max|err| / max|ref| <= {:g}; target {}\n", options.tolerance,
+                       options.target.name);
+  }
   out << "first diverging node: " << (first_diverging.empty() ? "none" : first_diverging) << "\n";
-  return first_diverging.empty() ? 0 : 1;
+  return first_diverging.empty() && int8_exact ? 0 : 1;
 }
 
 }  // namespace shufflec

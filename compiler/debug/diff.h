@@ -15,6 +15,9 @@ struct DiffOptions {
   std::string reference = "interpreter";  // or a .npz of arrays keyed by source node (or ONNX tensor) names
   TargetDesc target;
   double tolerance = 1e-4;  // a node diverges when max|err| / max|ref| exceeds it
+  // With pipeline.context.quantize set, the int8 build is diffed against the fp32 reference: a node diverges when
+  // its SQNR is below this (20 dB: the noise's RMS a tenth of the signal's; docs/debugging.md).
+  double min_sqnr_db = 20.0;
   PipelineOptions pipeline;
 };
 

@@ -4,6 +4,8 @@
 #include <cstdlib>
 
 #include "compiler/debug/peak.h"
+#include "compiler/debug/profile_layers.h"
+#include "compiler/debug/profile_mcu.h"
 #include "compiler/debug/tap_runner.h"
 #include "compiler/tensor_io.h"
 #include "ir/op.h"
@@ -15,15 +17,6 @@ int64_t median(std::vector<int64_t> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
-}
-
-// Bytes of arena live while node `step` runs: the values whose lifetime spans it, and its scratch.
-int64_t live_arena_bytes(const MemoryPlan &plan, int step) {
-  int64_t floats = plan.workspaces[static_cast<size_t>(step)].size;
-  for (const Storage &s : plan.values)
-    if (s.kind == StorageKind::Arena && s.alias_of == kNoValue && s.first_use <= step && step <= s.last_use)
-      floats += s.size;
-  return floats * 4;
 }
 
 // The target's peak GMAC/s on this host, measured by a register-only FMA loop built like the model.
@@ -43,54 +36,25 @@ void run_profile(const Graph &g, const ProfileOptions &options, std::ostream &ou
     throw UserError("", "", fmt::format("profile times runs on this host only; target {} would run under qemu, "
                                         "whose times mean nothing (use `shufflec diff` there)", options.target.name));
   TapRunner runner(g, options.target, options.pipeline);
-  const Graph &compiled = runner.build().compiled.graph;
-  const MemoryPlan &plan = runner.build().compiled.plan;
-  const std::vector<TapPoint> &taps = runner.build().taps;
+  if (runner.bare_metal()) {
+    print_bare_metal_profile(runner, random_tensor(g.shape(g.input), 1), out);
+    return;
+  }
   const TapRunner::Timings t = runner.time(random_tensor(g.shape(g.input), 1), options.runs);
   const double peak = measure_peak_gmacs(runner, options.target);
 
-  // A layer's time runs from the previous tap to its own taps; a layer without a tap (its output is no source
-  // value) is timed with the next layer that has one.
-  struct Row {
-    std::string layer, op, sources;
-    std::vector<int64_t> ns;  // per run
-    int64_t mult_adds = 0, live_bytes = 0;
-    int merged = 0;
-  };
-  std::vector<Row> rows;
-  Row pending;
-  size_t next_tap = 0;
-  for (size_t i = 0; i < compiled.nodes.size(); ++i) {
-    const Node &n = compiled.nodes[i];
-    pending.mult_adds += op_info(n.op).mult_adds(compiled, n);
-    pending.live_bytes = std::max(pending.live_bytes, live_arena_bytes(plan, static_cast<int>(i)));
-    if (next_tap >= taps.size() || taps[next_tap].node != i) {
-      ++pending.merged;
-      continue;
-    }
-    pending.layer = n.name;
-    pending.op = std::string(op_name(n.op));
-    std::vector<std::string> names;
-    for (size_t k = next_tap; k < taps.size() && taps[k].node == i; ++k) names.push_back(taps[k].source);
-    pending.sources = fmt::format("{}", fmt::join(names, ","));
-    pending.ns.assign(static_cast<size_t>(options.runs), 0);
-    for (; next_tap < taps.size() && taps[next_tap].node == i; ++next_tap)
-      for (size_t r = 0; r < pending.ns.size(); ++r) pending.ns[r] += t.per_tap[next_tap][r];
-    rows.push_back(std::move(pending));
-    pending = Row{};
-  }
+  const std::vector<LayerRow> rows = layer_rows(runner.build(), t.per_tap);
 
   size_t width = 5;
-  for (const Row &r : rows) width = std::max(width, r.layer.size() + (r.merged ? 12 : 0));
+  for (const LayerRow &r : rows) width = std::max(width, r.title().size());
   out << fmt::format("{:<{}}  {:<16} {:>10} {:>10} {:>8} {:>7} {:>12}  {}\n", "layer", width, "op", "median us",
                      "MMAC", "GMAC/s", "% peak", "arena live B", "reports (source nodes)");
   int64_t total_ns = 0, total_macs = 0, peak_live = 0;
-  for (const Row &r : rows) {
-    const int64_t ns = median(r.ns);
+  for (const LayerRow &r : rows) {
+    const int64_t ns = median(r.cost);
     total_ns += ns, total_macs += r.mult_adds, peak_live = std::max(peak_live, r.live_bytes);
-    const std::string name = r.merged ? fmt::format("{} (+{} before)", r.layer, r.merged) : r.layer;
     const double gmacs = ns > 0 ? double(r.mult_adds) / ns : 0.0;
-    out << fmt::format("{:<{}}  {:<16} {:>10.1f} {:>10.3f} {:>8.2f} {:>7.1f} {:>12}  {}\n", name, width, r.op,
+    out << fmt::format("{:<{}}  {:<16} {:>10.1f} {:>10.3f} {:>8.2f} {:>7.1f} {:>12}  {}\n", r.title(), width, r.op,
                        ns / 1e3, r.mult_adds / 1e6, gmacs, percent_of(gmacs, peak), r.live_bytes, r.sources);
   }
   const int64_t untapped = median(t.untapped);

@@ -333,13 +333,17 @@ CModule emit_c_module(const Graph &g, const MemoryPlan &plan, const CEmitOptions
   std::vector<std::string> calls;
   const std::vector<TapPoint> taps = opts.debug_taps ? plan_taps(g) : std::vector<TapPoint>{};
   const int64_t scratch_floats = tap_scratch_floats(taps);
-  const int64_t scratch_offset = (plan.arena_floats + kArenaAlignFloats - 1) / kArenaAlignFloats * kArenaAlignFloats;
-  const int64_t arena_bytes = scratch_floats ? (scratch_offset + scratch_floats) * 4 : plan.arena_bytes();
+  // The taps' float scratch follows the plan's arena, at its alignment (a quantized plan counts bytes).
+  const int64_t align_units = kArenaAlignFloats * 4 / plan.unit_bytes;
+  const int64_t scratch_offset = (plan.arena_floats + align_units - 1) / align_units * align_units;
+  const int64_t arena_bytes =
+      scratch_floats ? scratch_offset * plan.unit_bytes + scratch_floats * 4 : plan.arena_bytes();
+  const std::string scratch =
+      quantized ? fmt::format("((float *)(a + {}))", scratch_offset) : fmt::format("(a + {})", scratch_offset);
   if (opts.debug_taps) print_tap_tables(w, taps);
   auto push_taps = [&](size_t node) {
     for (const TapPoint &t : taps)
-      if (t.node == node)
-        calls.push_back(tap_statement(t, pointer(g.nodes[node].output), fmt::format("(a + {})", scratch_offset)));
+      if (t.node == node) calls.push_back(tap_statement(t, pointer(g.nodes[node].output), scratch));
   };
   std::set<std::string> module_functions{"sc_weights_byte_order_ok", "sc_aligned"};
   int64_t deepest_layer_stack = 0;

@@ -14,6 +14,7 @@
 #include "compiler/info.h"
 #include "compiler/tensor_io.h"
 #include "helpers.h"
+#include "npz_writer.h"
 #include "targets/target.h"
 
 namespace shufflec::test {
@@ -21,30 +22,6 @@ namespace {
 
 const std::string kTapsModel = std::string(SHUFFLEC_SOURCE_DIR) + "/tests/unit/models/taps.json";
 const std::string kTinyModel = std::string(SHUFFLEC_SOURCE_DIR) + "/samples/hand/tiny.json";
-
-// An .npz as numpy.savez writes it (stored members), without the central directory, which the reader ignores.
-std::string npz_bytes(const std::vector<std::pair<std::string, Tensor>> &arrays) {
-  auto le = [](std::string &out, uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
-  };
-  std::string zip;
-  for (const auto &[name, t] : arrays) {
-    std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}{}), }}",
-                                     fmt::join(t.shape.dims, ", "), t.shape.rank() == 1 ? "," : "");
-    while ((10 + header.size() + 1) % 64) header += ' ';
-    std::string npy = "\x93NUMPY\x01";
-    npy += '\0';
-    le(npy, header.size() + 1, 2);
-    npy += header + "\n";
-    npy.append(reinterpret_cast<const char *>(t.data.data()), t.data.size() * 4);
-    const std::string member = name + ".npy";
-    le(zip, 0x04034b50, 4);
-    le(zip, 20, 2), le(zip, 0, 2), le(zip, 0, 2), le(zip, 0, 4), le(zip, 0, 4);  // version, flags, method, time, crc
-    le(zip, npy.size(), 4), le(zip, npy.size(), 4), le(zip, member.size(), 2), le(zip, 0, 2);
-    zip += member + npy;
-  }
-  return zip;
-}
 
 // The interpreter's value of every node of the unoptimised graph, by node name.
 std::vector<std::pair<std::string, Tensor>> interpreter_arrays(const Graph &g, const Tensor &input) {
