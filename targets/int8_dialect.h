@@ -5,12 +5,43 @@
 #pragma once
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
+#include "ir/ops/conv2d.h"
 #include "ir/schedule.h"
 
 namespace shufflec {
+
+// The scratch of the int8 depthwise kernel (ConvKernel::Int8Rows, targets/codegen/kernels/int8_depthwise.cpp), one
+// function so the schedule (its workspace size) and the printer agree. The channel's input is copied into `xpad`
+// (rw x ph bytes, the border the zero point); the sums go into `acc`, int32, `pitch` per output row. With stride 1
+// the rows are computed as one "wide" plane: sum i reads xpad[i + tap offset] for i in [0, sums), so each output row
+// is a run of rw sums of which the first OW are kept (no per-row vector padding, which wastes most lanes on 7x7
+// planes); with a stride, row by row over OW rounded up to whole vectors. Then the plane is compacted to OW per row
+// and requantized as one flat run of OH*OW.
+struct Int8DepthwiseLayout {
+  bool wide;
+  int64_t rw, ph, pitch, sums;  // sums: int32 entries of acc, a multiple of lanes >= OH*OW
+  int64_t acc_bytes() const { return sums * 4; }
+  int64_t workspace_bytes() const { return acc_bytes() + rw * ph; }
+};
+
+inline Int8DepthwiseLayout int8_depthwise_layout(const ConvDims &d, const Attrs &a, int64_t lanes) {
+  auto round_up = [lanes](int64_t v) { return (v + lanes - 1) / lanes * lanes; };
+  Int8DepthwiseLayout l{};
+  l.wide = a.stride[0] == 1 && a.stride[1] == 1;
+  const int64_t cols = l.wide ? d.OW : round_up(d.OW);  // output columns computed per row
+  l.rw = std::max((cols - 1) * a.stride[1] + (d.KW - 1) * a.dilation[1] + 1, a.pads[1] + d.W);
+  l.pitch = l.wide ? l.rw : cols;
+  l.sums = round_up(d.OH * l.pitch);
+  // The last byte read: the last sum's last tap (wide), or the last row's last column's last tap.
+  const int64_t last = l.wide ? l.sums - 1 + (d.KH - 1) * a.dilation[0] * l.rw + (d.KW - 1) * a.dilation[1]
+                              : ((d.OH - 1) * a.stride[0] + (d.KH - 1) * a.dilation[0]) * l.rw + l.rw - 1;
+  l.ph = std::max(last / l.rw + 1, a.pads[0] + d.H);
+  return l;
+}
 
 class Int8Dialect {
  public:
