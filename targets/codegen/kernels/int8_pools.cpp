@@ -6,6 +6,7 @@
 #include "targets/codegen/c_text.h"
 #include "targets/codegen/kernel_table.h"
 #include "targets/codegen/kernels/int8_common.h"
+#include "ir/ops/conv2d.h"
 #include "targets/int8_dialect.h"
 
 namespace shufflec::kernels {
@@ -36,8 +37,8 @@ void emit_requantize_sums(CWriter &w, const Int8Dialect *v, const std::string &o
     while (v && i + run + lanes <= last && same(i, i + run + lanes)) run += lanes;
     const std::string d = fmt::format(fmt::runtime(divisor_c), divisor[size_t(i)]);
     if (run > lanes) {
-      w.line("for (ox = {}; ox < {}; ox += {}) {}", i, i + run, lanes,
-             v->requantize_store(out + " + ox", v->load_acc("acc + ox"), fmt::format("mult[{} - 1]", d),
+      w.line("for (int r = {}; r < {}; r += {}) {}", i, i + run, lanes,
+             v->requantize_store(out + " + r", v->load_acc("acc + r"), fmt::format("mult[{} - 1]", d),
                                  fmt::format("shift[{} - 1]", d), zy, q.act_min, q.act_max));
       i += run;
     } else if (v && run == lanes) {
@@ -54,6 +55,73 @@ void emit_requantize_sums(CWriter &w, const Int8Dialect *v, const std::string &o
 }
 
 }  // namespace
+
+// A pool on a SIMD target whose scratch fits the stack: like the depthwise conv (int8_depthwise.cpp), each plane is
+// copied into xpad (its border the input zero point for avg_pool, so a padding tap adds x - z = 0, or -128 for
+// max_pool, which never wins), then one loop per window column takes the column's taps for every output at once
+// (consecutive bytes, also with a stride: column phases), the plane is compacted to OW per row, and requantized
+// (avg_pool, with each output's divisor) or clamped.
+bool emit_int8_pool_planes(KernelEmitContext &ctx, const std::vector<int64_t> &divisor) {
+  const Graph &g = ctx.graph;
+  const Node &n = ctx.node;
+  const Attrs &a = n.attrs;
+  const Shape &x = g.shape(n.inputs[0]), &y = g.shape(n.output);
+  const Int8Dialect *v = ctx.target.int8;
+  const bool average = n.op == OpKind::AvgPool;
+  if (!v) return false;
+  const ConvDims d{x[0], x[1], x[2], x[3], x[1], a.kernel[0], a.kernel[1], y[2], y[3], x[1], 1, 1};
+  const Int8DepthwiseLayout l = int8_depthwise_layout(d, a, v->lanes());
+  const int64_t element = average ? 4 : 1, plane = d.OH * d.OW, taps = d.KH * d.KW;
+  if (l.sums * element + l.rw * l.ph > Int8DepthwiseLayout::kMaxStackAccBytes) return false;
+  const int32_t zx = int8_params(g, n.inputs[0]).zero_point;
+  CWriter &w = ctx.w;
+  const std::string type = average ? "int32_t" : "int8_t";
+  w.line("{} acc[{}];", type, l.sums);
+  w.line("int8_t xpad[{}];", l.rw * l.ph);
+  w.line("int i;");
+  w.line("memset(xpad, {}, {});", average ? zx : -128, l.rw * l.ph);
+  auto planes = w.block("for (int p = 0; p < {}; ++p)", d.N * d.C);
+  w.line("int8_t *restrict out = {} + p * {};", ctx.out, plane);
+  emit_padded_plane_copy(w, l, d, a, fmt::format("{} + p * {}", ctx.in[0], d.H * d.W));
+  // One loop per window column over `count` outputs at dst[i], reading the taps at src + i + offset.
+  auto column_loops = [&](const std::string &dst, int64_t count, const std::string &src) {
+    for (int64_t kx = 0; kx < d.KW; ++kx) {
+      if (average) {
+        std::string text = kx == 0 ? fmt::format("= {}", -taps * zx) : "+=";
+        for (int64_t ky = 0; ky < d.KH; ++ky)
+          text += fmt::format("{}{}[i + {}]", ky == 0 && kx > 0 ? " " : " + ", src, l.tap_offset(a, ky, kx));
+        w.line("for (i = 0; i < {}; ++i) {}[i] {};", count, dst, text);
+        continue;
+      }
+      auto loop = w.block("for (i = 0; i < {}; ++i)", count);
+      w.line("int8_t m = {};", kx == 0 ? fmt::format("{}[i + {}]", src, l.tap_offset(a, 0, 0)) : dst + "[i]");
+      for (int64_t ky = kx == 0 ? 1 : 0; ky < d.KH; ++ky) {
+        const std::string tap = fmt::format("{}[i + {}]", src, l.tap_offset(a, ky, kx));
+        w.line("m = {0} > m ? {0} : m;", tap);
+      }
+      w.line("{}[i] = m;", dst);
+    }
+  };
+  if (l.wide) {
+    column_loops("acc", l.sums, "xpad");
+  } else {
+    auto row = w.block("for (int oy = 0; oy < {}; ++oy)", d.OH);
+    w.line("const int8_t *restrict in = xpad + oy * {};", a.stride[0] * l.rw);
+    w.line("{} *restrict a = acc + oy * {};", type, l.pitch);
+    column_loops("a", l.pitch, "in");
+  }
+  if (l.pitch != d.OW) {
+    auto compact = w.block("for (i = 1; i < {}; ++i)", d.OH);
+    w.line("memmove(acc + i * {}, acc + i * {}, {});", d.OW, l.pitch, d.OW * element);
+  }
+  if (!average) {
+    w.line("for (i = 0; i < {}; ++i) out[i] = (int8_t)sc_clamp(acc[i], {}, {});", plane, n.quant->act_min,
+           n.quant->act_max);
+    return true;
+  }
+  emit_requantize_sums(w, v, "out", 0, plane, divisor, "{}", int8_params(g, n.output).zero_point, *n.quant);
+  return true;
+}
 
 // Per output row: a row of running maxima (int8) or sums (int32) takes each window position in turn over the output
 // columns whose input lies inside the row (bounds known when the C is printed): branch-free loops the C compiler
@@ -81,6 +149,12 @@ void emit_int8_pool(KernelEmitContext &ctx) {
     const std::vector<Int8Table> tables = int8_pool_tables(n);
     w.line("const {} *restrict mult = {};", tables[0].c_type(), ctx.tables[0]);
     w.line("const {} *restrict shift = {};", tables[1].c_type(), ctx.tables[1]);
+  }
+  {
+    std::vector<int64_t> divisor;
+    for (int64_t oy = 0; oy < OH; ++oy)
+      for (int64_t ox = 0; ox < OW; ++ox) divisor.push_back(average ? extent(oy, 0) * extent(ox, 1) : 1);
+    if (emit_int8_pool_planes(ctx, divisor)) return;
   }
   // (vector requantization reads whole vectors inside acc: a flat plane's is rounded up, its tail zero)
   const int64_t acc_size = flat ? (OH * OW + v->lanes() - 1) / v->lanes() * v->lanes() : OW;
