@@ -19,10 +19,6 @@ std::vector<Int8Table> int8_pool_tables(const Node &n) {
 
 namespace {
 
-// Planes of at most this many outputs keep all their avg_pool sums (int32, on the stack) and are requantized as one
-// flat run: rows of 7 or 14 columns are shorter than a vector.
-constexpr int64_t kMaxFlatPoolOutputs = 1024;
-
 // Requantizes, offsets, clamps and stores the sums acc[first .. last) of an avg_pool's output at out + first;
 // divisor[i] is output i's divisor. Runs of `lanes` outputs with one divisor are one vector in the int8 dialect.
 void emit_requantize_sums(CWriter &w, const Int8Dialect *v, const std::string &out, int64_t first, int64_t last,
@@ -125,8 +121,8 @@ bool emit_int8_pool_planes(KernelEmitContext &ctx, const std::vector<int64_t> &d
 
 // Per output row: a row of running maxima (int8) or sums (int32) takes each window position in turn over the output
 // columns whose input lies inside the row (bounds known when the C is printed): branch-free loops the C compiler
-// vectorises. avg_pool then requantizes each sum with its window's divisor: row by row, or (a SIMD target, a small
-// plane) the whole plane's sums at once, as a flat run.
+// vectorises. avg_pool then requantizes each sum with its window's divisor, row by row. (SIMD targets take
+// emit_int8_pool_planes unless its scratch would not fit the stack.)
 void emit_int8_pool(KernelEmitContext &ctx) {
   const Graph &g = ctx.graph;
   const Node &n = ctx.node;
@@ -136,7 +132,6 @@ void emit_int8_pool(KernelEmitContext &ctx) {
   const int64_t OH = y[2], OW = y[3];
   const int32_t zx = int8_params(g, n.inputs[0]).zero_point;
   const Int8Dialect *v = ctx.target.int8;
-  const bool flat = average && v && OH * OW <= kMaxFlatPoolOutputs;
   // Each output's divisor: its window's rows times its columns (inside the input, or the padded input).
   auto extent = [&](int64_t o, int axis) {
     const int64_t size = x[size_t(2 + axis)], pad0 = a.pads[size_t(axis)], pad1 = a.pads[size_t(2 + axis)];
@@ -156,16 +151,13 @@ void emit_int8_pool(KernelEmitContext &ctx) {
       for (int64_t ox = 0; ox < OW; ++ox) divisor.push_back(average ? extent(oy, 0) * extent(ox, 1) : 1);
     if (emit_int8_pool_planes(ctx, divisor)) return;
   }
-  // (vector requantization reads whole vectors inside acc: a flat plane's is rounded up, its tail zero)
-  const int64_t acc_size = flat ? (OH * OW + v->lanes() - 1) / v->lanes() * v->lanes() : OW;
-  w.line("{} acc[{}];", average ? "int32_t" : "int8_t", acc_size);
-  if (flat && acc_size > OH * OW) w.line("memset(acc + {}, 0, {});", OH * OW, (acc_size - OH * OW) * 4);
+  w.line("{} acc[{}];", average ? "int32_t" : "int8_t", OW);  // (vector requantization reads whole vectors inside it)
   auto planes = w.block("for (int p = 0; p < {}; ++p)", x[0] * x[1]);
   w.line("const int8_t *restrict xp = {} + p * {};", ctx.in[0], x[2] * x[3]);
   w.line("int ox;");
   {
     auto row = w.block("for (int oy = 0; oy < {}; ++oy)", OH);
-    w.line("{} *restrict a = acc{};", average ? "int32_t" : "int8_t", flat ? fmt::format(" + oy * {}", OW) : "");
+    w.line("{} *restrict a = acc;", average ? "int32_t" : "int8_t");
     w.line("for (ox = 0; ox < {}; ++ox) a[ox] = {};", OW, average ? 0 : -128);
     {
       auto ky = w.block("for (int ky = 0; ky < {}; ++ky)", a.kernel[0]);
@@ -191,28 +183,19 @@ void emit_int8_pool(KernelEmitContext &ctx) {
              ctx.out, OH, OW, n.quant->act_min, n.quant->act_max);
       return;
     }
-    if (!flat) {
-      // The divisor is a row factor (oy's rows of the window, known when the C runs) times a column factor (known
-      // now).
-      w.line("const int y0 = oy * {} - {};", a.stride[0], a.pads[0]);
-      w.line("const int y1 = y0 + {} < {} ? y0 + {} : {};", a.kernel[0], x[2] + a.pads[2], a.kernel[0],
-             x[2] + a.pads[2]);
-      if (a.count_include_pad)
-        w.line("const int dy = y1 - y0;");
-      else
-        w.line("const int dy = (y1 < {} ? y1 : {}) - (y0 > 0 ? y0 : 0);", x[2], x[2]);
-      std::vector<int64_t> dx;
-      for (int64_t ox = 0; ox < OW; ++ox) dx.push_back(extent(ox, 1));
-      w.line("int8_t *restrict out = {} + (p * {} + oy) * {};", ctx.out, OH, OW);
-      emit_requantize_sums(w, v, "out", 0, OW, dx, "dy * {}", zy, *n.quant);
-    }
-  }
-  if (flat) {
-    std::vector<int64_t> divisor;
-    for (int64_t oy = 0; oy < OH; ++oy)
-      for (int64_t ox = 0; ox < OW; ++ox) divisor.push_back(extent(oy, 0) * extent(ox, 1));
-    w.line("int8_t *restrict out = {} + p * {};", ctx.out, OH * OW);
-    emit_requantize_sums(w, v, "out", 0, OH * OW, divisor, "{}", zy, *n.quant);
+    // The divisor is a row factor (oy's rows of the window, known when the C runs) times a column factor (known
+    // now).
+    w.line("const int y0 = oy * {} - {};", a.stride[0], a.pads[0]);
+    w.line("const int y1 = y0 + {} < {} ? y0 + {} : {};", a.kernel[0], x[2] + a.pads[2], a.kernel[0],
+           x[2] + a.pads[2]);
+    if (a.count_include_pad)
+      w.line("const int dy = y1 - y0;");
+    else
+      w.line("const int dy = (y1 < {} ? y1 : {}) - (y0 > 0 ? y0 : 0);", x[2], x[2]);
+    std::vector<int64_t> dx;
+    for (int64_t ox = 0; ox < OW; ++ox) dx.push_back(extent(ox, 1));
+    w.line("int8_t *restrict out = {} + (p * {} + oy) * {};", ctx.out, OH, OW);
+    emit_requantize_sums(w, v, "out", 0, OW, dx, "dy * {}", zy, *n.quant);
   }
 }
 
