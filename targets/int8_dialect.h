@@ -5,12 +5,61 @@
 #pragma once
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
+#include "ir/ops/conv2d.h"
 #include "ir/schedule.h"
 
 namespace shufflec {
+
+// The scratch of the int8 depthwise kernel (ConvKernel::Int8Rows, targets/codegen/kernels/int8_depthwise.cpp), one
+// function so the schedule (its workspace size) and the printer agree. The channel's input is copied into `xpad`
+// (rw x ph bytes, the border the zero point); the sums go into `acc`, int32, `pitch` per output row. With stride 1
+// the rows are computed as one "wide" plane: sum i reads xpad[i + tap offset] for i in [0, sums), so each output row
+// is a run of rw sums of which the first OW are kept (no per-row vector padding, which wastes most lanes on 7x7
+// planes); with a stride, row by row over OW rounded up to whole vectors, from column phases. Then the plane is compacted to OW per row
+// and requantized as one flat run of OH*OW.
+// acc is a local array when it is small (the C compiler then knows it does not alias xpad, and vectorises), else it
+// leads the workspace.
+struct Int8DepthwiseLayout {
+  static constexpr int64_t kMaxStackAccBytes = 64 << 10;
+  bool wide;
+  // xpad's row: rw bytes, `stride` phases of phase_width bytes; phase p holds the padded columns c with c % stride ==
+  // p, at c / stride (one phase with stride 1).
+  int64_t rw, phase_width, ph, pitch, sums;  // sums: int32 entries of acc, a multiple of lanes >= OH*OW
+  int64_t acc_bytes() const { return sums * 4; }
+  // Where tap (ky, kx) of the output at sum i (wide) or column i of an output row (rows) reads: xpad (or the row's
+  // first padded input row) + i + this.
+  int64_t tap_offset(const Attrs &a, int64_t ky, int64_t kx) const {
+    const int64_t column = kx * a.dilation[1], s = a.stride[1];
+    return ky * a.dilation[0] * rw + column % s * phase_width + column / s;
+  }
+  bool acc_on_stack() const { return acc_bytes() <= kMaxStackAccBytes; }
+  int64_t xpad_offset() const { return acc_on_stack() ? 0 : acc_bytes(); }
+  int64_t workspace_bytes() const { return xpad_offset() + rw * ph; }
+};
+
+inline Int8DepthwiseLayout int8_depthwise_layout(const ConvDims &d, const Attrs &a, int64_t lanes) {
+  auto round_up = [lanes](int64_t v) { return (v + lanes - 1) / lanes * lanes; };
+  Int8DepthwiseLayout l{};
+  l.wide = a.stride[0] == 1 && a.stride[1] == 1;
+  const int64_t cols = l.wide ? d.OW : round_up(d.OW), s = a.stride[1];  // output columns computed per row
+  if (l.wide) {
+    l.rw = l.phase_width = std::max(cols + (d.KW - 1) * a.dilation[1], a.pads[1] + d.W);
+  } else {  // each padded row split into `s` phases, so a strided tap reads consecutive bytes
+    l.phase_width = std::max(cols + (d.KW - 1) * a.dilation[1] / s, (a.pads[1] + d.W + s - 1) / s);
+    l.rw = s * l.phase_width;
+  }
+  l.pitch = l.wide ? l.rw : cols;
+  l.sums = round_up(d.OH * l.pitch);
+  // The last byte read: the last sum's last tap (wide), or the last row's last column's last tap.
+  const int64_t last = l.wide ? l.sums - 1 + (d.KH - 1) * a.dilation[0] * l.rw + (d.KW - 1) * a.dilation[1]
+                              : ((d.OH - 1) * a.stride[0] + (d.KH - 1) * a.dilation[0]) * l.rw + l.rw - 1;
+  l.ph = std::max(last / l.rw + 1, a.pads[0] + d.H);
+  return l;
+}
 
 class Int8Dialect {
  public:

@@ -148,13 +148,10 @@ std::optional<ConvSchedule> schedule_int8_conv(const ConvDims &d, const Attrs &a
   const int64_t K = d.CG * d.KH * d.KW, im2col = is_pointwise_conv(d, a) ? 0 : (K * d.OH * d.OW + 63) / 64 * 64;
   if (!ctx.tiling || !int8) return std::nullopt;
   if (d.CG == 1 && d.MG == 1) {  // depthwise
-    // Scratch: the channel's input padded with its zero point, wide enough for whole vectors of output columns.
-    const int64_t lanes = int8->lanes(), padded = (d.OW + lanes - 1) / lanes * lanes;
-    const int64_t rw = std::max((padded - 1) * a.stride[1] + (d.KW - 1) * a.dilation[1] + 1, a.pads[1] + d.W);
-    const int64_t ph = std::max((d.OH - 1) * a.stride[0] + (d.KH - 1) * a.dilation[0] + 1, a.pads[0] + d.H);
+    // Scratch: the int32 sums of a channel's plane and its input padded with its zero point.
     ConvSchedule rows;
     rows.kernel = ConvKernel::Int8Rows;
-    rows.workspace_floats = (rw * ph + 3) / 4;
+    rows.workspace_floats = (int8_depthwise_layout(d, a, int8->lanes()).workspace_bytes() + 3) / 4;
     return rows;
   }
   if (d.MG < 2 || im2col > kMaxInt8Im2colBytes) return std::nullopt;

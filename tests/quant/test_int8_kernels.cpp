@@ -156,6 +156,8 @@ Graph spatial_chain(const Shape &input, uint32_t seed) {
   x = pool(b, "avg_pad", OpKind::AvgPool, x, 3, 1, 1, true);
   x = pool(b, "avg", OpKind::AvgPool, x, 3, 1, 1, false);
   x = windowed(b, "dw_s2", x, 12, 12, 3, 2, 1, 1, Activation::Relu, false, false, rng);
+  x = pool(b, "avg_s2", OpKind::AvgPool, x, 3, 2, 1, true);  // ShuffleNet's shortcut pool
+  x = pool(b, "max_s2", OpKind::MaxPool, x, 3, 2, 1, false);  // and its stem pool
   return b.finish(x);
 }
 
