@@ -40,7 +40,8 @@ def main(model_json, out_onnx, input_bin, rounds):
             t0 = time.perf_counter()
             model(x)
             times.append((time.perf_counter() - t0) * 1000.0)
-    print(f"pytorch_ms={statistics.median(times):.3f}")
+    if times:  # none when the caller asks for 0 runs (bench.sh with 0 rounds: prepare and check only)
+        print(f"pytorch_ms={statistics.median(times):.3f}")
 
 
 if __name__ == "__main__":
