@@ -8,6 +8,7 @@ std::string describe(const ConvSchedule &s) {
   switch (s.kernel) {
     case ConvKernel::Pointwise: return "pointwise";
     case ConvKernel::Depthwise: return "depthwise";
+    case ConvKernel::DepthwiseFlat: return "depthwise_flat";
     case ConvKernel::Direct: return fmt::format("direct(channels={})", s.direct_channels);
     case ConvKernel::Gemm: break;
     case ConvKernel::Int8Rows: return fmt::format("int8_rows(workspace={})", s.workspace_floats);

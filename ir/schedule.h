@@ -10,6 +10,7 @@ namespace shufflec {
 enum class ConvKernel {
   Pointwise,  // 1x1 stride 1 unpadded, one output plane at a time (untiled)
   Depthwise,  // one channel per group: weights in registers, one plane at a time
+  DepthwiseFlat,  // depthwise on narrow planes: vectors over a zero-padded copy of the plane (targets/depthwise_flat.h)
   Direct,     // any other conv, one output row at a time, `direct_channels` output channels together
   Gemm,       // packed GEMM per group: register tile mr x nr over compile-time weight panels
   Int8Gemm,   // int8 conv as a SIMD integer GEMM per group (Int8GemmSchedule; docs/quantization.md)

@@ -14,6 +14,7 @@
 
 #include "compiler/passes/passes.h"
 #include "ir/ops/conv2d.h"
+#include "targets/depthwise_flat.h"
 #include "targets/int8_dialect.h"
 
 namespace shufflec {
@@ -126,6 +127,10 @@ ConvSchedule schedule_conv(const ConvDims &d, const Attrs &a, const PassContext 
     s.workspace_floats = gemm_workspace_floats(d, s.gemm);
   } else if (is_pointwise_conv(d, a)) {
     s.kernel = ConvKernel::Pointwise;
+  } else if (d.CG == 1 && d.MG == 1 && ctx.target.simd &&
+             prefers_depthwise_flat(d, a, ctx.target.simd->width())) {
+    s.kernel = ConvKernel::DepthwiseFlat;
+    s.workspace_floats = depthwise_flat_layout(d, a, ctx.target.simd->width()).workspace_floats();
   } else if (d.CG == 1 && d.MG == 1) {
     s.kernel = ConvKernel::Depthwise;
   } else {

@@ -255,6 +255,25 @@ TEST_CASE("schedule_convs gives GEMM convs a register tile from the target, othe
   CHECK_FALSE(schedule_convs(direct, untiled));  // deciding again changes nothing
 }
 
+TEST_CASE("schedule_convs gives narrow stride-1 depthwise planes the flat kernel, with its workspace") {
+  // 5x5 depthwise on 14x14 (EfficientNet's stage 5): the row kernel's interior is 10 columns, less than AVX-512's
+  // 16 lanes, so it would run scalar; AVX2's 8 lanes fit. Stride 2 always keeps the row kernel.
+  GraphBuilder b(Shape{{1, 32, 14, 14}});
+  const ValueId s1 = b.conv("s1", b.input(), 32, 5, 32);
+  const Graph g = b.finish(b.conv("s2", s1, 32, 5, 32, 2));
+  Graph avx512 = g, avx2 = g, portable = g;
+  REQUIRE(schedule_convs(avx512, PassContext{parse_target("x86_64-linux-gnu+avx512f,avx512bw,avx512vl")}));
+  REQUIRE(schedule_convs(avx2, PassContext{parse_target("x86_64-linux-gnu+avx2,fma")}));
+  REQUIRE(schedule_convs(portable, PassContext{parse_target("c")}));
+  CHECK(avx512.nodes[0].schedule->kernel == ConvKernel::DepthwiseFlat);
+  // Sums: 14 rows of 18 = 252, whole vectors: 256. Padded plane: 18 x 18 = 324 floats, but the last vector's taps
+  // reach 256 + 4 rows * 18 + 4 = 332.
+  CHECK(avx512.nodes[0].schedule->workspace_floats == 332 + 256);
+  CHECK(avx512.nodes[1].schedule->kernel == ConvKernel::Depthwise);
+  CHECK(avx2.nodes[0].schedule->kernel == ConvKernel::Depthwise);
+  CHECK(portable.nodes[0].schedule->kernel == ConvKernel::Depthwise);
+}
+
 TEST_CASE("schedule_convs sizes the register tile from the target's registers and lanes") {
   GraphBuilder b(Shape{{1, 240, 28, 28}});
   const Graph g = b.finish(b.conv("pw", b.input(), 240, 1, 3));

@@ -23,6 +23,8 @@ void emit_Conv2d(KernelEmitContext &ctx) {
       return emit_conv_pointwise(ctx, d, {has_bias, has_residual, emit_channel_map(ctx.w, ctx.node.attrs)});
     case ConvKernel::Depthwise:
       return emit_conv_depthwise(ctx, d, {has_bias, has_residual, emit_channel_map(ctx.w, ctx.node.attrs)});
+    case ConvKernel::DepthwiseFlat:
+      return emit_conv_depthwise_flat(ctx, d, {has_bias, has_residual, emit_channel_map(ctx.w, ctx.node.attrs)});
     case ConvKernel::Direct:
       return emit_conv_direct(ctx, d, {has_bias, has_residual, emit_channel_map(ctx.w, ctx.node.attrs)},
                               s.direct_channels);

@@ -19,6 +19,7 @@ std::string emit_channel_map(CWriter &w, const Attrs &a);
 void emit_conv_pointwise(KernelEmitContext &ctx, const ConvDims &d, const ConvOperands &o);
 void emit_conv_direct(KernelEmitContext &ctx, const ConvDims &d, const ConvOperands &o, int64_t channels);
 void emit_conv_depthwise(KernelEmitContext &ctx, const ConvDims &d, const ConvOperands &o);
+void emit_conv_depthwise_flat(KernelEmitContext &ctx, const ConvDims &d, const ConvOperands &o);
 void emit_conv_gemm(KernelEmitContext &ctx, const ConvDims &d, const ConvOperands &o, const GemmSchedule &s);
 
 }  // namespace shufflec::kernels
