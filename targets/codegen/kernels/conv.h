@@ -20,6 +20,8 @@ void emit_conv_pointwise(KernelEmitContext &ctx, const ConvDims &d, const ConvOp
 void emit_conv_direct(KernelEmitContext &ctx, const ConvDims &d, const ConvOperands &o, int64_t channels);
 void emit_conv_depthwise(KernelEmitContext &ctx, const ConvDims &d, const ConvOperands &o);
 void emit_conv_depthwise_flat(KernelEmitContext &ctx, const ConvDims &d, const ConvOperands &o);
+// Inside the batch (n) and channel (m) loops of a depthwise kernel: xp, wm, yp (and rp) for channel m's plane.
+void emit_depthwise_channel_pointers(KernelEmitContext &ctx, const ConvDims &d, const ConvOperands &o);
 void emit_conv_gemm(KernelEmitContext &ctx, const ConvDims &d, const ConvOperands &o, const GemmSchedule &s);
 
 }  // namespace shufflec::kernels

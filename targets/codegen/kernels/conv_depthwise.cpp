@@ -7,6 +7,16 @@
 
 namespace shufflec::kernels {
 
+void emit_depthwise_channel_pointers(KernelEmitContext &ctx, const ConvDims &d, const ConvOperands &o) {
+  CWriter &w = ctx.w;
+  const std::string at = o.map.empty() ? "m" : o.map + "[m]";
+  const int64_t HW = d.H * d.W, OHW = d.OH * d.OW;
+  w.line("const float *restrict xp = {} + (n * {} + m) * {};", ctx.in[0], d.C, HW);
+  w.line("const float *restrict wm = {} + m * {};", ctx.in[1], d.KH * d.KW);
+  w.line("float *restrict yp = {} + (n * {} + {}) * {};", ctx.out, d.M, at, OHW);
+  if (o.has_residual) w.line("const float *restrict rp = {} + (n * {} + {}) * {};", ctx.in[3], d.M, at, OHW);
+}
+
 // Depthwise conv (groups == input channels == output channels), one channel plane at a time: its KH x KW weights
 // and bias are held in locals (broadcast vectors on SIMD targets) for the whole plane. Each output row reads KH input
 // rows through row pointers; a row that falls in the vertical padding points at a zero row, so no row needs a
@@ -18,7 +28,7 @@ void emit_conv_depthwise(KernelEmitContext &ctx, const ConvDims &d, const ConvOp
   const Attrs &a = ctx.node.attrs;
   const VectorDialect *v = ctx.target.simd;
   const int64_t sy = a.stride[0], sx = a.stride[1], dy = a.dilation[0], dx = a.dilation[1];
-  const int64_t pt = a.pads[0], pl = a.pads[1], K = d.KH * d.KW, HW = d.H * d.W, OHW = d.OH * d.OW;
+  const int64_t pt = a.pads[0], pl = a.pads[1], K = d.KH * d.KW;
   // C text for var * scale + off.
   auto affine = [](const char *var, int64_t scale, int64_t off) {
     std::string s = scale == 1 ? var : fmt::format("{} * {}", var, scale);
@@ -64,14 +74,10 @@ void emit_conv_depthwise(KernelEmitContext &ctx, const ConvDims &d, const ConvOp
     }
   const bool any_row_checked = std::find(row_checked.begin(), row_checked.end(), true) != row_checked.end();
 
-  const std::string at = o.map.empty() ? "m" : o.map + "[m]";
   if (any_row_checked) w.line("static const float zrow[{}] = {{0.0f}};", d.W);
   auto batch = w.block("for (int n = 0; n < {}; ++n)", d.N);
   auto channel = w.block("for (int m = 0; m < {}; ++m)", d.M);
-  w.line("const float *restrict xp = {} + (n * {} + m) * {};", ctx.in[0], d.C, HW);
-  w.line("const float *restrict wm = {} + m * {};", ctx.in[1], K);
-  w.line("float *restrict yp = {} + (n * {} + {}) * {};", ctx.out, d.M, at, OHW);
-  if (o.has_residual) w.line("const float *restrict rp = {} + (n * {} + {}) * {};", ctx.in[3], d.M, at, OHW);
+  emit_depthwise_channel_pointers(ctx, d, o);
   const std::string bias = o.has_bias ? ctx.in[2] + "[m]" : "0.0f";
   if (scalar) {
     w.line("const float b = {};", bias);

@@ -14,19 +14,15 @@ void emit_conv_depthwise_flat(KernelEmitContext &ctx, const ConvDims &d, const C
   const Attrs &a = ctx.node.attrs;
   const VectorDialect *v = ctx.target.simd;
   SHUFFLEC_ASSERT(v != nullptr && prefers_depthwise_flat(d, a, v->width()));
-  const int64_t VW = v->width(), K = d.KH * d.KW, HW = d.H * d.W, OHW = d.OH * d.OW;
+  const int64_t VW = v->width(), K = d.KH * d.KW;
   const DepthwiseFlatLayout l = depthwise_flat_layout(d, a, VW);
   const int64_t wp = l.padded_width, pt = a.pads[0], pl = a.pads[1];
-  const std::string at = o.map.empty() ? "m" : o.map + "[m]";
   w.line("float *restrict pad = {};", ctx.workspace);
   w.line("float *restrict sums = {} + {};", ctx.workspace, l.padded_floats);
   w.line("for (int i = 0; i < {}; ++i) pad[i] = 0.0f;", l.padded_floats);
   auto batch = w.block("for (int n = 0; n < {}; ++n)", d.N);
   auto channel = w.block("for (int m = 0; m < {}; ++m)", d.M);
-  w.line("const float *restrict xp = {} + (n * {} + m) * {};", ctx.in[0], d.C, HW);
-  w.line("const float *restrict wm = {} + m * {};", ctx.in[1], K);
-  w.line("float *restrict yp = {} + (n * {} + {}) * {};", ctx.out, d.M, at, OHW);
-  if (o.has_residual) w.line("const float *restrict rp = {} + (n * {} + {}) * {};", ctx.in[3], d.M, at, OHW);
+  emit_depthwise_channel_pointers(ctx, d, o);
   w.line("const {} vb = {};", v->type(), v->splat(o.has_bias ? ctx.in[2] + "[m]" : "0.0f"));
   for (int64_t k = 0; k < K; ++k) w.line("const {} vw{} = {};", v->type(), k, v->splat(fmt::format("wm[{}]", k)));
   {
