@@ -19,19 +19,7 @@ static TAPPED_ARENA_DECLARE(sc_arena);
 static float sc_input[TAPPED_INPUT_COUNT];
 static float sc_output[TAPPED_OUTPUT_COUNT];
 
-struct sc_dump {
-  FILE *file;
-  int failed;
-};
-
-static void sc_dump_tap(void *user, int index, const char *name, const float *data, size_t count, int rank,
-                        const int *shape) {
-  struct sc_dump *d = (struct sc_dump *)user;
-  const int header[2] = {index, (int)count};
-  (void)name, (void)rank, (void)shape;
-  if (fwrite(header, sizeof header, 1, d->file) != 1 || fwrite(data, sizeof(float), count, d->file) != count)
-    d->failed = 1;
-}
+#include "tap_dump.h" /* struct sc_dump, sc_dump_tap: the tap record writer */
 
 static long long sc_now_ns(void) {
   struct timespec t;

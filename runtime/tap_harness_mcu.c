@@ -39,19 +39,7 @@ static uint64_t sc_ticks(void) {
 /* 2 * n instructions and a few: subs + bne per iteration. */
 static void sc_spin(uint32_t n) { __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+r"(n) : : "cc"); }
 
-struct sc_dump {
-  FILE *file;
-  int failed;
-};
-
-static void sc_dump_tap(void *user, int index, const char *name, const float *data, size_t count, int rank,
-                        const int *shape) {
-  struct sc_dump *d = (struct sc_dump *)user;
-  const int header[2] = {index, (int)count};
-  (void)name, (void)rank, (void)shape;
-  if (fwrite(header, sizeof header, 1, d->file) != 1 || fwrite(data, sizeof(float), count, d->file) != count)
-    d->failed = 1;
-}
+#include "tap_dump.h" /* struct sc_dump, sc_dump_tap: the tap record writer */
 
 struct sc_counter {
   uint64_t last;

@@ -14,7 +14,7 @@
 
 namespace shufflec {
 namespace runtime_files {
-extern const std::string_view tap_harness_c, tap_harness_mcu_c, startup_c, mps2_ld;
+extern const std::string_view tap_harness_c, tap_harness_mcu_c, tap_dump_h, startup_c, mps2_ld;
 }  // namespace runtime_files
 
 namespace {
@@ -103,6 +103,7 @@ TapRunner::TapRunner(Graph g, const TargetDesc &target, const PipelineOptions &p
     for (const GeneratedFile &f : build_.compiled.files) files.add(dir_ + "/" + f.name, f.contents);
     files.add(dir_ + "/harness.c",
               std::string(bare_metal_ ? runtime_files::tap_harness_mcu_c : runtime_files::tap_harness_c));
+    files.add(dir_ + "/tap_dump.h", std::string(runtime_files::tap_dump_h));
     if (bare_metal_) {
       files.add(dir_ + "/startup.c", std::string(runtime_files::startup_c));
       files.add(dir_ + "/mps2.ld", std::string(runtime_files::mps2_ld));
