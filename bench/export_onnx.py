@@ -8,12 +8,12 @@ it with torch.onnx.export (opset 13), then times PyTorch (1 thread, eval, no gra
 "pytorch_ms=<median>" on stdout.
 """
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
 import torch
+
+from torch_timing import print_pytorch_ms  # bench/, beside this script
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "golden"))
 import reference  # noqa: E402
@@ -33,15 +33,7 @@ def main(model_json, out_onnx, input_bin, rounds):
         torch.onnx.export(model, x, out_onnx + ".tmp", opset_version=13, input_names=["input"],
                           output_names=["output"])
         os.replace(out_onnx + ".tmp", out_onnx)
-    times = []
-    with torch.no_grad():
-        model(x)
-        for _ in range(rounds):
-            t0 = time.perf_counter()
-            model(x)
-            times.append((time.perf_counter() - t0) * 1000.0)
-    if times:  # none when the caller asks for 0 runs (bench.sh with 0 rounds: prepare and check only)
-        print(f"pytorch_ms={statistics.median(times):.3f}")
+    print_pytorch_ms(model, x, rounds)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,12 @@ caches them in its build folder). Then PyTorch itself is timed (1 thread, eval, 
 printed on stdout.
 """
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
 import torch
+
+from torch_timing import print_pytorch_ms  # bench/, beside this script
 import torch.nn as nn
 import torchvision.models as tvm
 
@@ -77,15 +77,7 @@ def main(argv):
             f.write(x.numpy().tobytes())
         os.replace(out_input + ".tmp", out_input)
         os.replace(out_onnx + ".tmp", out_onnx)
-    times = []
-    with torch.no_grad():
-        model(x)
-        for _ in range(rounds):
-            t0 = time.perf_counter()
-            model(x)
-            times.append((time.perf_counter() - t0) * 1000.0)
-    if times:  # none when the caller asks for 0 runs (bench.sh with 0 rounds: prepare and check only)
-        print(f"pytorch_ms={statistics.median(times):.3f}")
+    print_pytorch_ms(model, x, rounds)
     return 0
 
 
