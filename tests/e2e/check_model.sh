@@ -36,7 +36,9 @@ echo "== interpreter vs PyTorch"
 
 if [[ " $host_targets " == *" portable "* ]]; then
   echo "== compile to C"
-  "$shufflec" compile "$zoo/$model.json" -o "$work/c" --prefix model --emit-test --test-input "$zoo/$model.input.bin"
+  # The embedded golden is the interpreter's output from above (--test-expect: not computed a second time).
+  "$shufflec" compile "$zoo/$model.json" -o "$work/c" --prefix model --emit-test --test-input "$zoo/$model.input.bin" \
+    --test-expect "$work/interp.bin"
   # The first compiler builds and runs the portable C; the others must take it warning-free (their warnings come from
   # the front end, so -fsyntax-only checks them without a second optimising build). The last compiler also builds and
   # runs the x86-64 target below.
